@@ -1,0 +1,79 @@
+"""Messekalender Südwestfalen: the app factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from config import PROJECT_ROOT, load_config
+
+
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, CLI and error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every model registered before Alembic looks)
+    from app.accounts.auth import load_user
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
+    from app.api import register_api
+    from app.calendar.views import bp as calendar_bp
+    from app.health import bp as health_bp
+
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(health_bp)
+    register_api(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.i18n import register_template_helpers as register_i18n
+
+    register_i18n(app)

@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, member companies, login and API tokens."""

@@ -1,0 +1,125 @@
+"""Organisations, users and API tokens: the rules the admin pages, API and CLI share."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.accounts.models import ApiToken, Company, Organisation, User
+from app.calendar.codes import ORGANISATION_KINDS, ROLES
+from app.extensions import db
+from app.time import now_utc
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(Exception):
+    """A business rule was broken; ``errors`` are (field, message) pairs for the form."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("; ".join(message for _, message in errors))
+        self.errors = errors
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def find_organisation(name: str) -> Organisation | None:
+    return db.session.execute(
+        select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())
+    ).scalar_one_or_none()
+
+
+def find_company(name: str) -> Company | None:
+    return db.session.execute(
+        select(Company).where(func.lower(Company.name) == name.strip().lower())
+    ).scalar_one_or_none()
+
+
+def create_organisation(name: str, kind: str = "other", **details: str | None) -> Organisation:
+    name = name.strip()
+    if not name:
+        raise AccountError([("name", str(_l("Please enter a name.")))])
+    if kind not in ORGANISATION_KINDS:
+        raise AccountError([("kind", str(_l("Unknown kind of organisation.")))])
+    if find_organisation(name):
+        raise AccountError([("name", str(_l("An organisation of this name exists already.")))])
+    organisation = Organisation(name=name, kind=kind, **details)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def check_password_rules(password: str) -> list[tuple[str, str]]:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [("password", str(_l("The password needs at least %(n)d characters.",
+                                    n=MIN_PASSWORD_LENGTH)))]
+    if password.isdigit() or password.isalpha():
+        return [("password", str(_l("Use letters and digits or other characters.")))]
+    return []
+
+
+def create_user(
+    email: str,
+    role: str,
+    password: str | None = None,
+    *,
+    organisation: Organisation | None = None,
+    company: Company | None = None,
+    name: str | None = None,
+    language: str = "de",
+) -> tuple[User, str | None]:
+    """Create a user; without a password one is generated and returned once."""
+    errors: list[tuple[str, str]] = []
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        errors.append(("email", str(_l("Please enter a valid e-mail address."))))
+    elif find_user(email):
+        errors.append(("email", str(_l("A user with this e-mail address exists already."))))
+    if role not in ROLES:
+        errors.append(("role", str(_l("Unknown role."))))
+    if role == "organiser" and organisation is None:
+        errors.append(("organisation", str(_l("An organiser belongs to an organisation."))))
+    if role == "company" and company is None:
+        errors.append(("company", str(_l("A company user belongs to a company."))))
+    generated = None
+    if password is None:
+        password = generated = secrets.token_urlsafe(12)
+    errors += check_password_rules(password)
+    if errors:
+        raise AccountError(errors)
+    user = User(
+        email=email,
+        role=role,
+        name=name,
+        organisation=organisation if role == "organiser" else None,
+        company=company if role == "company" else None,
+        language=language if language in ("de", "en") else "de",
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user, generated
+
+
+def issue_token(user: User, label: str = "API") -> str:
+    """A new API token for ``user``; only its hash is stored, so show it now or never."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=ApiToken.hash(token), label=label[:80]))
+    db.session.flush()
+    return token
+
+
+def revoke_token(token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now_utc()
+        db.session.flush()

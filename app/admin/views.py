@@ -1,0 +1,7 @@
+"""Admin pages: organisations and users."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,0 +1,1 @@
+"""The calendar: events, venues, the public calendar and organiser editing."""

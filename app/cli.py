@@ -1,0 +1,116 @@
+"""Command-line interface: thin click commands over the services (``flask --app wsgi …``)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from app.accounts import services as accounts
+from app.calendar.codes import ORGANISATION_KINDS, ROLES
+from app.extensions import db
+from app.reference.loader import load_reference_data
+
+
+def _fail(error: Exception) -> None:
+    db.session.rollback()
+    raise click.ClickException(str(error))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Apply the database migrations and load the reference data."""
+    upgrade()
+    counts = load_reference_data()
+    db.session.commit()
+    click.echo("Database is up to date. Reference data: "
+               + ", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+@click.command("load-reference-data")
+@with_appcontext
+def load_reference_data_command() -> None:
+    """Insert or update districts, municipalities, industries and occupations."""
+    counts = load_reference_data()
+    db.session.commit()
+    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Fill the database with demo organisations, fairs, companies and users (idempotent)."""
+    from app.demo import DEMO_PASSWORD, seed_demo
+
+    logins = seed_demo()
+    db.session.commit()
+    click.echo(f"Demo data ready. Open {current_app.config['BASE_URL']}/ and log in with:")
+    for login in logins:
+        click.echo(f"  {login.role:<10} {login.email:<55} ({login.of})")
+    click.echo(f"Password for every demo user: {DEMO_PASSWORD}")
+
+
+@click.command("create-organisation")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(list(ORGANISATION_KINDS)), default="other",
+              show_default=True)
+@with_appcontext
+def create_organisation_command(name: str, kind: str) -> None:
+    """Create an organisation that runs events."""
+    try:
+        organisation = accounts.create_organisation(name, kind)
+    except accounts.AccountError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created organisation {organisation.name} ({organisation.kind}), "
+               f"id {organisation.id}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--organisation", "organisation_name", help="Organisation of an organiser.")
+@click.option("--company", "company_name", help="Company of a company user.")
+@click.option("--password", help="Without it a password is generated and printed.")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--token", is_flag=True, help="Also create an API token (the last line printed).")
+@with_appcontext
+def create_user_command(
+    email: str, role: str, organisation_name: str | None, company_name: str | None,
+    password: str | None, language: str, token: bool,
+) -> None:
+    """Create a user; with --token, print a new API token as the last line."""
+    organisation = company = None
+    if organisation_name:
+        organisation = accounts.find_organisation(organisation_name)
+        if organisation is None:
+            raise click.ClickException(f"No organisation named {organisation_name!r}.")
+    if company_name:
+        company = accounts.find_company(company_name)
+        if company is None:
+            raise click.ClickException(f"No company named {company_name!r}.")
+    try:
+        user, generated = accounts.create_user(
+            email, role, password, organisation=organisation, company=company,
+            language=language,
+        )
+    except accounts.AccountError as error:
+        _fail(error)
+    api_token = accounts.issue_token(user, "CLI") if token else None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}.")
+    if generated:
+        click.echo(f"Password: {generated}")
+    if api_token:
+        click.echo(api_token)
+
+
+commands = [
+    init_db_command,
+    load_reference_data_command,
+    seed_demo_command,
+    create_organisation_command,
+    create_user_command,
+]

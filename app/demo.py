@@ -1,0 +1,270 @@
+"""Demo data: the initiative's real organisations and the region's real recurring fairs.
+
+The fairs come from ``training_fairs_examples.csv``; each is placed on its next edition
+after today, in its typical month and on the weekday of its last known date. Companies
+are fictional and say so in their names ("Beispiel …"), so nobody mistakes them for
+real exhibitors. Running the seed twice changes nothing: every row has a natural key.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+
+from app.accounts.models import Company, Organisation
+from app.accounts.services import create_user, find_company, find_organisation, find_user
+from app.calendar import services as calendar
+from app.calendar.models import UID_DOMAIN, Event
+from app.extensions import db
+from app.reference.loader import load_reference_data, read_rows
+from app.reference.models import Industry, Municipality, Occupation
+from app.time import local_to_utc, local_today
+
+DEMO_PASSWORD = "Messekalender-Demo-2026"
+
+# (name, kind, website). Real organisations of the region's initiative.
+ORGANISATIONS = [
+    ("IHK Arnsberg, Hellweg-Sauerland", "ihk", "https://www.ihk-arnsberg.de"),
+    ("Südwestfälische IHK zu Hagen (SIHK)", "ihk", "https://www.sihk.de"),
+    ("IHK Siegen", "ihk", "https://www.ihk-siegen.de"),
+    ("Handwerkskammer Südwestfalen", "hwk", "https://www.hwk-swf.de"),
+    ("Fachhochschule Südwestfalen", "university", "https://www.fh-swf.de"),
+    ("Südwestfalen Agentur", "network", "https://www.suedwestfalen.com"),
+    ("Wirtschaftsförderung Arnsberg GmbH", "wfg", None),
+    ("Wirtschaftsförderung Sundern", "wfg", None),
+    ("Stadt Marsberg", "wfg", None),
+    ("Städte Brilon und Olsberg", "wfg", None),
+    ("Interessengemeinschaft Mescheder Wirtschaft (IMW)", "network", None),
+    ("Stadt Lüdenscheid", "wfg", None),
+    ("Arbeitgeberverband Lüdenscheid", "network", None),
+    ("Kreis Soest", "other", None),
+    ("Agentur für Arbeit Iserlohn", "other", None),
+    ("Ausbildungsmesse SüdSiegerland e.V.", "network", None),
+    ("Lippstädter Schützenverein", "other", None),
+    ("Adolf-Reichwein-Gesamtschule Lüdenscheid", "other", None),
+]
+
+# Which demo organisation runs which fair: the first organiser the CSV names for it.
+ORGANISER_OF_FAIR = {
+    "Ausbildungsmesse Siegen": "IHK Siegen",
+    "Ausbildungsmesse Wittgenstein": "IHK Siegen",
+    "Ausbildungsmesse Lennestadt": "IHK Siegen",
+    "Ausbildungsmesse Olpe (formerly Berufsmesse Olpe)": "IHK Siegen",
+    "Ausbildungsmesse SüdSiegerland": "Ausbildungsmesse SüdSiegerland e.V.",
+    "Last-Minute-Ausbildungsbörse Siegen/Olpe": "IHK Siegen",
+    "BerufsInfoBörse (BIB) Meschede": "Interessengemeinschaft Mescheder Wirtschaft (IMW)",
+    "Ausbildungsbörse Brilon/Olsberg": "Städte Brilon und Olsberg",
+    "Arnsberger Ausbildungsmesse": "Wirtschaftsförderung Arnsberg GmbH",
+    "Berufsparcours und Berufsinfoabend Sundern": "Wirtschaftsförderung Sundern",
+    "Berufs- und Ausbildungsmesse Marsberg": "Stadt Marsberg",
+    "Karriere im MK (Ausbildungs- und Studienbörse)": "Südwestfälische IHK zu Hagen (SIHK)",
+    "Ausbildungsmesse Lüdenscheid": "Stadt Lüdenscheid",
+    "Azubi-Speed-Dating Lüdenscheid": "Arbeitgeberverband Lüdenscheid",
+    "Azubi-Speed-Dating Iserlohn": "Agentur für Arbeit Iserlohn",
+    "Ausbildungsmesse der Kreisverwaltung Soest": "Kreis Soest",
+    "Big-Wheel-Dating (Allerheiligenkirmes)": "Handwerkskammer Südwestfalen",
+    "Bildungsmesse Kreis Soest": "Kreis Soest",
+    "Jobbörse des Lippstädter Schützenvereins": "Lippstädter Schützenverein",
+    "StARG-Karrierekompass": "Adolf-Reichwein-Gesamtschule Lüdenscheid",
+}
+
+# Reserved (planned) and draft examples, so organisers see every status in the demo.
+NOT_YET_PUBLISHED = {
+    "Berufs- und Ausbildungsmesse Marsberg": "planned",
+    "Last-Minute-Ausbildungsbörse Siegen/Olpe": "draft",
+}
+
+EVENT_TYPE_WORDS = [
+    ("speed-dating", "speed_dating"),
+    ("lehrstellenbörse", "placement_exchange"),
+    ("weiterbildung", "further_training_fair"),
+    ("jobbörse", "job_fair"),
+    ("studienbörse", "training_fair"),
+    ("ausbildung", "training_fair"),
+    ("berufs", "training_fair"),
+]
+
+# (name, municipality, industries, occupations, website)
+COMPANIES = [
+    ("Beispiel Metallbau GmbH", "Lüdenscheid", ["METALL"],
+     ["Industriemechaniker/-in", "Zerspanungsmechaniker/-in"]),
+    ("Beispiel Automotive Komponenten GmbH", "Olpe", ["AUTO", "METALL"],
+     ["Werkzeugmechaniker/-in", "Industriemechaniker/-in"]),
+    ("Beispiel Haustechnik GmbH", "Meschede", ["GEBTECH"], []),
+    ("Beispiel Kunststofftechnik GmbH", "Meinerzhagen", ["WERKSTOFF"],
+     ["Kunststoff- und Kautschuktechnologe/-in"]),
+    ("Beispiel Holzbau GmbH", "Schmallenberg", ["HOLZ"], []),
+]
+
+DEMO_ORGANISERS = [
+    ("ihk-siegen", "IHK Siegen"),
+    ("sihk", "Südwestfälische IHK zu Hagen (SIHK)"),
+    ("ihk-arnsberg", "IHK Arnsberg, Hellweg-Sauerland"),
+    ("wf-arnsberg", "Wirtschaftsförderung Arnsberg GmbH"),
+]
+DEMO_COMPANY_LOGINS = ["metallbau", "automotive", "haustechnik"]
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    role: str
+    of: str
+
+
+def seed_demo(today: date | None = None) -> list[DemoLogin]:
+    """Fill the database with demo data (idempotent); return the demo logins."""
+    today = today or local_today()
+    load_reference_data()
+    organisations = {name: _organisation(name, kind, website)
+                     for name, kind, website in ORGANISATIONS}
+    companies = [_company(*row) for row in COMPANIES]
+    for row in read_rows("training_fairs_examples.csv"):
+        organiser = organisations.get(ORGANISER_OF_FAIR.get(row["name"], ""))
+        if organiser is not None:
+            _fair(row, organiser, today)
+    logins = [_login("admin@messekalender.example", "admin")]
+    for local_part, name in DEMO_ORGANISERS:
+        logins.append(_login(f"{local_part}@messekalender.example", "organiser",
+                             organisation=organisations[name]))
+    for local_part, company in zip(DEMO_COMPANY_LOGINS, companies, strict=False):
+        logins.append(_login(f"{local_part}@messekalender.example", "company", company=company))
+    db.session.flush()
+    return logins
+
+
+def _organisation(name: str, kind: str, website: str | None) -> Organisation:
+    organisation = find_organisation(name)
+    if organisation is None:
+        organisation = Organisation(name=name, kind=kind, website=website)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _company(name: str, town: str, industries: list[str], occupations: list[str]) -> Company:
+    company = find_company(name)
+    if company is None:
+        company = Company(name=name, municipality=_municipality(town),
+                          contact_email=f"ausbildung@{_slug(name)}.example")
+        company.industries = list(db.session.execute(
+            select(Industry).where(Industry.code.in_(industries))).scalars())
+        company.occupations = list(db.session.execute(
+            select(Occupation).where(Occupation.name.in_(occupations))).scalars())
+        db.session.add(company)
+        db.session.flush()
+    return company
+
+
+def _login(email: str, role: str, **membership) -> DemoLogin:
+    user = find_user(email) or create_user(email, role, DEMO_PASSWORD, **membership)[0]
+    of = user.organisation.name if user.organisation else (
+        user.company.name if user.company else "—")
+    return DemoLogin(email=user.email, role=role, of=of)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _municipality(name: str) -> Municipality:
+    short = name.split(" (")[0].strip()
+    return db.session.execute(
+        select(Municipality).where(Municipality.name.in_([name, short]))
+    ).scalars().first()
+
+
+def _fair(row: dict[str, str], organiser: Organisation, today: date) -> Event | None:
+    """Create or leave alone the demo event for one CSV row."""
+    uid = f"{uuid.uuid5(uuid.NAMESPACE_URL, 'demo-fair:' + row['name'])}@{UID_DOMAIN}"
+    if db.session.execute(select(Event).where(Event.uid == uid)).scalar_one_or_none():
+        return None
+    municipality = _municipality(row["municipality"].split(";")[0])
+    first_day, days = next_edition(row, today)
+    if municipality is None or first_day is None:
+        return None
+    venue_name = re.split(r" \(|, Lennestadt", row["venue"])[0].strip() or (
+        f"Veranstaltungsort in {municipality.name} folgt")
+    street = re.search(r"\(([^()]*straße[^()]*)\)", row["venue"])
+    venue = calendar.find_or_create_venue(
+        venue_name, municipality, street=street.group(1) if street else None)
+    audiences = [code for code in row["audience_codes"].split(";") if code] or ["public"]
+    data = calendar.EventData(
+        title=re.sub(r" \((formerly|exact title)[^)]*\)", "", row["name"]),
+        event_type=_event_type(row["event_type"]),
+        venue=venue,
+        all_day=days > 1,
+        description=_description(row),
+        audiences=audiences,
+        industries=[code for code in row["industry_codes"].split(";") if code] or ["CROSS"],
+        url=row["source_urls"].split(" ; ")[0].strip() or None,
+    )
+    if days > 1:
+        data.first_day, data.last_day = first_day, first_day + timedelta(days=days - 1)
+    else:
+        opening = time(17) if "abend" in row["name"].lower() else time(9)
+        closing = time(20) if opening.hour == 17 else time(15)
+        data.starts_at = local_to_utc(first_day, opening)
+        data.ends_at = local_to_utc(first_day, closing)
+    event = calendar.create_event(organiser, None, data, via="seed")
+    event.uid = uid
+    status = NOT_YET_PUBLISHED.get(row["name"], "published")
+    if status == "published":
+        calendar.change_status(event, None, "planned", via="seed")
+    calendar.change_status(event, None, status, via="seed")
+    return event
+
+
+def _event_type(text: str) -> str:
+    lowered = text.lower()
+    return next((code for word, code in EVENT_TYPE_WORDS if word in lowered), "training_fair")
+
+
+def _description(row: dict[str, str]) -> str:
+    parts = [f"Zielgruppe: {row['target_audience']}." if row["target_audience"] else ""]
+    if row["exhibitors_approx"]:
+        parts.append(f"Rund {row['exhibitors_approx']} Aussteller "
+                     f"(Stand {row['exhibitors_ref_year']}).")
+    parts.append("Demo-Eintrag: Termin aus dem üblichen Monat der Veranstaltung abgeleitet, "
+                 "bitte beim Veranstalter bestätigen.")
+    return " ".join(part for part in parts if part)
+
+
+def next_edition(row: dict[str, str], today: date) -> tuple[date | None, int]:
+    """The first day and length in days of the next edition after ``today``.
+
+    The month comes from ``typical_month`` (else the known date); the day keeps the
+    weekday and the week of the month of the last known date, so a Saturday fair stays on
+    a Saturday. Rows without any month are skipped.
+    """
+    known = row["known_date"]
+    first_known = last_known = None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?", known):
+        first_known = date.fromisoformat(known[:10])
+        last_known = date.fromisoformat(known[-10:])
+    months = row["typical_month"] or (known[5:7] if len(known) >= 7 else "")
+    if not months:
+        return None, 1
+    month = int(first_known.month if first_known and
+                first_known.month in _month_range(months) else months[:2])
+    year = today.year if (today.month, 14) < (month, 1) else today.year + 1
+    days = (last_known - first_known).days + 1 if first_known else 1
+    if first_known:
+        weekday, week = first_known.weekday(), (first_known.day - 1) // 7
+    else:
+        weekday, week = 2, 1  # a Wednesday in the second week: a school day
+    first = date(year, month, 1)
+    offset = (weekday - first.weekday()) % 7 + 7 * week
+    if offset >= monthrange(year, month)[1]:
+        offset -= 7
+    return first + timedelta(days=offset), days
+
+
+def _month_range(months: str) -> range:
+    first, _, last = months.partition("-")
+    return range(int(first), int(last or first) + 1)

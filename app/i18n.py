@@ -1,0 +1,65 @@
+"""Language choice and the date formatting that templates, feeds and mails share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date, format_interval, format_skeleton
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.time import local_zone, to_local
+
+
+def select_locale() -> str:
+    """German unless the visitor switched languages or their account prefers English."""
+    languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        if session.get("lang") in languages:
+            return session["lang"]
+        if current_user and current_user.is_authenticated and current_user.language in languages:
+            return current_user.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale else "de"
+
+
+def format_day(day: date, form: str = "full") -> str:
+    """E.g. 'Samstag, 14. März 2027' or 'Saturday, 14 March 2027'."""
+    return format_date(day, format=form, locale=current_language())
+
+
+def format_event_when(event) -> str:
+    """The date and time of an event in one readable line, in the local zone."""
+    language = current_language()
+    if event.all_day:
+        if event.first_day == event.last_day:
+            return format_date(event.first_day, format="full", locale=language)
+        return format_interval(event.first_day, event.last_day, "yMMMMEEEEd", locale=language)
+    start, end = to_local(event.starts_at), to_local(event.ends_at)
+    if start.date() == end.date():
+        day = format_date(start.date(), format="full", locale=language)
+        times = format_interval(start.time(), end.time(), "Hm", locale=language)
+        suffix = " Uhr" if language == "de" else ""
+        return f"{day}, {times}{suffix}"
+    return format_interval(
+        start, end, "yMMMMEEEEdHm", tzinfo=local_zone(), locale=language
+    )
+
+
+def format_time(value: datetime) -> str:
+    return format_skeleton("Hm", to_local(value), locale=current_language())
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        format_event_when=format_event_when,
+        format_day=format_day,
+        format_time=format_time,
+        current_language=current_language,
+        timedelta=timedelta,
+    )

@@ -1,0 +1,20 @@
+"""Import every model so that Alembic and ``db.create_all`` see the whole schema."""
+
+from app.accounts.models import ApiToken, Company, Organisation, User
+from app.calendar.models import Event, EventAudience, EventChange, Venue
+from app.reference.models import District, Industry, Municipality, Occupation
+
+__all__ = [
+    "ApiToken",
+    "Company",
+    "District",
+    "Event",
+    "EventAudience",
+    "EventChange",
+    "Industry",
+    "Municipality",
+    "Occupation",
+    "Organisation",
+    "User",
+    "Venue",
+]

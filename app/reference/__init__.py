@@ -1,0 +1,1 @@
+"""Reference data of the region: districts, municipalities, industries, occupations."""

@@ -1,0 +1,105 @@
+"""Configuration classes, filled from the environment (see PRODUCT.md: public contract).
+
+Nothing here is read at import time: ``load_config()`` is called by the app factory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    TIMEZONE = "Europe/Berlin"
+    BASE_URL = "http://localhost:5000"
+    CALENDARS_DIR = str(PROJECT_ROOT / "calendars" / "published")
+    BLACKOUT_DIR = str(PROJECT_ROOT / "calendars" / "blackout")
+    SMTP_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
+    API_TITLE = "Messekalender Südwestfalen API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+            }
+        },
+        "info": {
+            "description": "Training fairs and recruiting events in Südwestfalen. "
+            "Organisers and companies authenticate with `Authorization: Bearer <token>`.",
+        },
+    }
+    PRODUCTION = False
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False
+
+
+class ProductionConfig(BaseConfig):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/.
+
+    Production refuses to run without an explicit key, so that several hosts share it.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set in production (FLASK_ENV=production).")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(instance_path: Path) -> dict:
+    """Return the settings for this process: a config class plus environment overrides."""
+    production = os.environ.get("FLASK_ENV", "").lower() == "production"
+    base = ProductionConfig if production else DevelopmentConfig
+    settings = {name: getattr(base, name) for name in dir(base) if name.isupper()}
+    settings["SQLALCHEMY_DATABASE_URI"] = _database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'messekalender.sqlite'}"
+    )
+    settings["SECRET_KEY"] = _secret_key(instance_path, production)
+    for name in ("BASE_URL", "SMTP_URL", "CALENDARS_DIR", "TIMEZONE"):
+        if value := os.environ.get(name):
+            settings[name] = value
+    settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
+    settings["OUTBOX_DIR"] = str(instance_path / "outbox")
+    return settings
+
+
+def _database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
