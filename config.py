@@ -85,7 +85,7 @@ def load_config(instance_path: Path) -> dict:
     production = os.environ.get("FLASK_ENV", "").lower() == "production"
     base = ProductionConfig if production else DevelopmentConfig
     settings = {name: getattr(base, name) for name in dir(base) if name.isupper()}
-    settings["SQLALCHEMY_DATABASE_URI"] = _database_url(
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'messekalender.sqlite'}"
     )
     settings["SECRET_KEY"] = _secret_key(instance_path, production)
@@ -97,7 +97,7 @@ def load_config(instance_path: Path) -> dict:
     return settings
 
 
-def _database_url(url: str) -> str:
+def normalise_database_url(url: str) -> str:
     """Accept the common ``postgres://`` and ``postgresql://`` spellings and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
