@@ -50,10 +50,12 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
+    from app.calendar.editing import bp as editing_bp
     from app.calendar.views import bp as calendar_bp
     from app.health import bp as health_bp
 
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(health_bp)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Flask
-
-from app.extensions import api
+from flask_smorest import Api
 
 
 def register_api(app: Flask) -> None:
-    api.init_app(app)
+    """One Api per app: flask-smorest keeps the spec on the Api object."""
+    api = Api(app)
+    app.extensions["api"] = api
