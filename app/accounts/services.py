@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, Company, Organisation, User
-from app.calendar.codes import ORGANISATION_KINDS, ROLES
+from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 from app.extensions import db
 from app.time import now_utc
 
@@ -123,3 +125,101 @@ def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = now_utc()
         db.session.flush()
+
+
+# A hash to check against when no user matches, so that a login takes as long for an
+# unknown address as for a wrong password (no account enumeration by timing).
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user with this e-mail and password, active or not; None otherwise."""
+    user = find_user(email) if len(email) <= 254 else None
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = now_utc()
+    db.session.flush()
+
+
+def set_language(user: User, language: str) -> None:
+    if language not in LANGUAGES:
+        raise AccountError([("language", str(_l("Unknown language.")))])
+    user.language = language
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Let a user change their own password; the current one proves it is them."""
+    if not user.check_password(current):
+        raise AccountError([("current_password", str(_l("The current password is wrong.")))])
+    set_password(user, new)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a password that follows the rules (an admin's reset or the user's own change)."""
+    errors = check_password_rules(password)
+    if errors:
+        raise AccountError([("new_password", message) for _, message in errors])
+    user.set_password(password)
+    db.session.flush()
+
+
+def reset_password(user: User) -> str:
+    """Give ``user`` a generated password and return it (shown once to the admin)."""
+    password = secrets.token_urlsafe(12)
+    while check_password_rules(password):
+        password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    db.session.flush()
+    return password
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    """(De)activate a user; admins cannot lock themselves out."""
+    if user.id == actor.id and not active:
+        raise AccountError([("active", str(_l("You cannot deactivate your own account.")))])
+    user.active = active
+    db.session.flush()
+
+
+def update_organisation(organisation: Organisation, name: str, kind: str,
+                        **details: str | None) -> None:
+    """Rename or re-describe an organisation; names stay unique (case-insensitive)."""
+    name = name.strip()
+    errors: list[tuple[str, str]] = []
+    if not name:
+        errors.append(("name", str(_l("Please enter a name."))))
+    else:
+        existing = find_organisation(name)
+        if existing is not None and existing.id != organisation.id:
+            errors.append(("name", str(_l("An organisation of this name exists already."))))
+    if kind not in ORGANISATION_KINDS:
+        errors.append(("kind", str(_l("Unknown kind of organisation."))))
+    if errors:
+        raise AccountError(errors)
+    organisation.name, organisation.kind = name, kind
+    for attribute, value in details.items():
+        setattr(organisation, attribute, value or None)
+    db.session.flush()
+
+
+def user_tokens(user: User) -> list[ApiToken]:
+    """The user's own tokens, newest first."""
+    return list(db.session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).scalars())
+
+
+def own_token(user: User, token_id: int) -> ApiToken | None:
+    """A token of ``user`` by id; another user's token is None (as if it did not exist)."""
+    return db.session.execute(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    ).scalar_one_or_none()

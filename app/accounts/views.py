@@ -1,7 +1,190 @@
-"""Login, logout and the user's own account page."""
+"""Login, logout and the user's own account page (language, password, API tokens)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services as accounts
+from app.accounts.forms import (
+    ConfirmForm,
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+    PasswordChangeForm,
+    TokenForm,
+)
+from app.accounts.models import User
+from app.calendar.codes import ROLES
+from app.extensions import db
+from app.forms import put_errors
+from app.i18n import format_day, format_time
+from app.time import to_local
 
 bp = Blueprint("accounts", __name__)
+
+
+def moment(value: datetime | None, with_time: bool = True) -> str:
+    """A stored instant as a short local date (and time) for tables."""
+    if value is None:
+        return ""
+    day = format_day(to_local(value).date(), "medium")
+    return f"{day}, {format_time(value)}" if with_time else day
+
+
+def page_helpers() -> dict:
+    """What the account, editing and admin templates share."""
+    return {"moment": moment, "roles": ROLES}
+
+
+bp.context_processor(page_helpers)
+
+INVALID = 422
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a relative path on this site: no scheme, no host, no ``//`` or ``\\`` tricks."""
+    if not target or len(target) > 500 or not target.startswith("/"):
+        return False
+    if target.startswith(("//", "/\\")) or "\\" in target:
+        return False
+    if any(ord(char) < 32 or char.isspace() for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after logging in: their own work."""
+    if user.is_admin:
+        return url_for("admin.index")
+    if user.is_organiser:
+        return url_for("editing.index")
+    return url_for("accounts.account")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password; one generic message for any wrong combination."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if request.method == "GET":
+        wanted = request.args.get("next", "")
+        form.next.data = wanted if is_safe_next(wanted) else ""
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append(_("E-mail address or password is wrong."))
+            status = 401
+        elif not user.active:
+            form.form_errors.append(
+                _("This account is deactivated. Please contact the calendar's administrators.")
+            )
+            status = 403
+        else:
+            login_user(user, remember=form.remember.data)
+            accounts.record_login(user)
+            db.session.commit()
+            flash(_("You are logged in."), "success")
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else home_for(user))
+    elif request.method == "POST":
+        status = INVALID
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Log out (POST with CSRF token, so a link on another site cannot log anyone out)."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("calendar.index"))
+
+
+def _render_account(status: int = 200, **forms):
+    forms.setdefault("language_form", LanguageForm(formdata=None, language=current_user.language))
+    forms.setdefault("password_form", PasswordChangeForm(formdata=None))
+    forms.setdefault("token_form", TokenForm(formdata=None))
+    forms.setdefault("new_token", None)
+    forms.setdefault("new_token_label", None)
+    return render_template(
+        "accounts/account.html", user=current_user, tokens=accounts.user_tokens(current_user),
+        revoke_form=ConfirmForm(formdata=None), **forms,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """The user's own account: who they are, language, password, API tokens."""
+    return _render_account()
+
+
+@bp.post("/account/language")
+@login_required
+def account_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _render_account(INVALID, language_form=form)
+    accounts.set_language(current_user, form.language.data)
+    session["lang"] = form.language.data
+    db.session.commit()
+    flash(_("Your language preference is saved."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/password")
+@login_required
+def account_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            for message in put_errors(form, error.errors):
+                form.form_errors.append(message)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("accounts.account"))
+    return _render_account(INVALID, password_form=form)
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    """Issue an API token and show it on this response only (only its hash is stored)."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _render_account(INVALID, token_form=form)
+    token = accounts.issue_token(current_user, form.label.data)
+    db.session.commit()
+    flash(_("Your new API token is shown below. Copy it now: it will not be shown again."),
+          "success")
+    return _render_account(200, new_token=token, new_token_label=form.label.data)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's own tokens; anyone else's token id is a 404."""
+    token = accounts.own_token(current_user, token_id)
+    if token is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    accounts.revoke_token(token)
+    db.session.commit()
+    flash(_("The token “%(label)s” has been revoked.", label=token.label), "success")
+    return redirect(url_for("accounts.account"))

@@ -2,6 +2,180 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts import services as accounts
+from app.accounts.models import Company, Organisation, User
+from app.accounts.views import page_helpers
+from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
+from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
+from app.calendar.models import Event
+from app.extensions import db
+from app.forms import put_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.context_processor(page_helpers)
+
+INVALID = 422
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    """Admins only; anonymous visitors are sent to the login page first."""
+    if not current_user.is_admin:
+        abort(403)
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"kinds": ORGANISATION_KINDS, "languages": LANGUAGES, "statuses": STATUSES}
+
+
+def _count(query) -> int:
+    return db.session.execute(query).scalar_one()
+
+
+@bp.get("/")
+def index():
+    """What the calendar holds, at a glance."""
+    by_status = dict(db.session.execute(
+        select(Event.status, func.count()).group_by(Event.status)
+    ).all())
+    counts = {
+        "organisations": _count(select(func.count()).select_from(Organisation)),
+        "companies": _count(select(func.count()).select_from(Company)),
+        "users": _count(select(func.count()).select_from(User)),
+        "inactive_users": _count(select(func.count()).select_from(User)
+                                 .where(User.active.is_(False))),
+    }
+    return render_template("admin/index.html", counts=counts,
+                           events={status: by_status.get(status, 0) for status in STATUSES})
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.execute(
+        select(Organisation).options(selectinload(Organisation.users))
+        .order_by(Organisation.name)
+    ).scalars())
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+def organisations():
+    """All organisations, and a form to add one."""
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = accounts.create_organisation(
+                form.name.data, form.kind.data,
+                website=form.website.data or None, email=form.email.data or None,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors))
+        else:
+            db.session.commit()
+            flash(_("The organisation “%(name)s” has been created.", name=organisation.name),
+                  "success")
+            return redirect(url_for("admin.organisations"))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("admin/organisations.html", organisations=_organisations(),
+                           form=form), status
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+def edit_organisation(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            accounts.update_organisation(
+                organisation, form.name.data, form.kind.data,
+                website=form.website.data, email=form.email.data,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors))
+        else:
+            db.session.commit()
+            flash(_("The organisation “%(name)s” has been saved.", name=organisation.name),
+                  "success")
+            return redirect(url_for("admin.organisations"))
+    status = INVALID if request.method == "POST" else 200
+    return render_template("admin/organisation_form.html", organisation=organisation,
+                           form=form), status
+
+
+def _render_users(form: UserForm, status: int = 200, shown_password: tuple | None = None):
+    users = db.session.execute(
+        select(User).options(selectinload(User.organisation), selectinload(User.company))
+        .order_by(User.role, User.email)
+    ).scalars().all()
+    return render_template("admin/users.html", users=users, form=form,
+                           confirm_form=ConfirmForm(formdata=None),
+                           shown_password=shown_password), status
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():
+    """All users, and a form to add one (a generated password is shown once)."""
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _render_users(form, INVALID if request.method == "POST" else 200)
+    organisation = (db.session.get(Organisation, int(form.organisation.data))
+                    if form.organisation.data else None)
+    company = db.session.get(Company, int(form.company.data)) if form.company.data else None
+    try:
+        user, generated = accounts.create_user(
+            form.email.data, form.role.data, form.password.data or None,
+            organisation=organisation, company=company, name=form.name.data or None,
+            language=form.language.data,
+        )
+    except accounts.AccountError as error:
+        db.session.rollback()
+        form.form_errors.extend(put_errors(form, error.errors))
+        return _render_users(form, INVALID)
+    db.session.commit()
+    flash(_("The user %(email)s has been created.", email=user.email), "success")
+    if generated:
+        return _render_users(UserForm(formdata=None), shown_password=(user.email, generated))
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+def set_active(user_id: int):
+    """Activate or deactivate a user (a deactivated user can neither log in nor use tokens)."""
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(user, active, current_user)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        for _field, message in error.errors:
+            flash(message, "error")
+        return redirect(url_for("admin.users"))
+    db.session.commit()
+    if active:
+        flash(_("%(email)s can log in again.", email=user.email), "success")
+    else:
+        flash(_("%(email)s is deactivated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+def reset_password(user_id: int):
+    """Give a user a new generated password, shown to the admin once."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    password = accounts.reset_password(user)
+    db.session.commit()
+    flash(_("A new password has been set for %(email)s.", email=user.email), "success")
+    return _render_users(UserForm(formdata=None), shown_password=(user.email, password))

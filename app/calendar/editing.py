@@ -2,6 +2,235 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.accounts.views import page_helpers
+from app.calendar import services as calendar
+from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
+from app.calendar.forms import EventForm, StatusForm
+from app.calendar.models import Event
+from app.extensions import db
+from app.forms import put_errors
+from app.reference.models import Municipality
+from app.time import NonexistentLocalTime, local_to_utc, to_local
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
+bp.context_processor(page_helpers)
+
+INVALID = 422
+STATUS_ORDER = ("draft", "planned", "published", "cancelled")
+# The service's field names where the form calls them differently.
+FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "venue": "venue_name"}
+# The buttons for each move of the status, in the order they are shown.
+STATUS_ACTIONS = {
+    "planned": _l("Reserve the date"),
+    "published": _l("Publish"),
+    "draft": _l("Back to draft"),
+    "cancelled": _l("Cancel the event"),
+}
+FIELD_LABELS = {
+    "title": _l("Title"), "description": _l("Description"), "event_type": _l("Kind of event"),
+    "all_day": _l("Whole day"), "starts_at": _l("Start"), "ends_at": _l("End"),
+    "venue_id": _l("Venue"), "url": _l("Web page"), "status": _l("Status"),
+    "audiences": _l("Audiences"), "industries": _l("Industries"),
+    "contact_name": _l("Contact person"), "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"), "reason": _l("Reason"),
+}
+ACTION_LABELS = {
+    "created": _l("created"), "updated": _l("changed"), "draft": _l("back to draft"),
+    "planned": _l("date reserved"), "published": _l("published"), "cancelled": _l("cancelled"),
+}
+
+
+@bp.before_request
+@login_required
+def require_organiser():
+    """Only organisers and admins manage events (anonymous visitors are sent to log in)."""
+    if not (current_user.is_organiser or current_user.is_admin):
+        abort(403)
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"statuses": STATUSES, "event_types": EVENT_TYPES, "audience_labels": AUDIENCES,
+            "field_labels": FIELD_LABELS, "action_labels": ACTION_LABELS,
+            "status_actions": STATUS_ACTIONS}
+
+
+def editable_event(event_id: int) -> Event:
+    """The event if the user may change it: 404 when they may not even see it, else 403."""
+    event = db.get_or_404(Event, event_id)
+    if not calendar.can_view(current_user, event):
+        abort(404)
+    if not calendar.can_edit(current_user, event):
+        abort(403)
+    return event
+
+
+@bp.get("/")
+def index():
+    """The organisation's events (an admin's: all), grouped by status."""
+    query = calendar.events_query()
+    if not current_user.is_admin:
+        query = query.where(Event.organisation_id == current_user.organisation_id)
+    events = db.session.execute(query).scalars().all()
+    groups = {status: [event for event in events if event.status == status]
+              for status in STATUS_ORDER}
+    return render_template("calendar/manage/index.html", groups=groups,
+                           status_form=StatusForm(formdata=None),
+                           transitions=calendar.TRANSITIONS)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    """Create a draft event of the user's organisation."""
+    if current_user.organisation is None:
+        flash(_("Only organisers of an organisation can create events."), "warning")
+        return redirect(url_for("editing.index"))
+    form = EventForm()
+    if form.validate_on_submit():
+        data = event_data(form)
+        if data is not None:
+            try:
+                event = calendar.create_event(current_user.organisation, current_user, data)
+            except calendar.EventError as error:
+                db.session.rollback()
+                form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))
+            else:
+                db.session.commit()
+                flash(_("The event “%(title)s” is saved as a draft.", title=event.title),
+                      "success")
+                return redirect(url_for("editing.edit_event", event_id=event.id))
+    elif request.method == "GET":
+        form.audiences.data = ["pupils"]
+    return render_form(form, None)
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+def edit_event(event_id: int):
+    """Change an event; a published event's SEQUENCE grows so subscribers update."""
+    event = editable_event(event_id)
+    form = EventForm(data=form_values(event) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        data = event_data(form)
+        if data is not None:
+            try:
+                changes = calendar.update_event(event, current_user, data)
+            except calendar.EventError as error:
+                db.session.rollback()
+                form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))
+            else:
+                db.session.commit()
+                if changes:
+                    flash(_("Your changes are saved."), "success")
+                else:
+                    flash(_("Nothing was changed."), "info")
+                return redirect(url_for("editing.edit_event", event_id=event.id))
+    return render_form(form, event)
+
+
+def render_form(form: EventForm, event: Event | None):
+    status = INVALID if request.method == "POST" else 200
+    return render_template(
+        "calendar/manage/event_form.html", form=form, event=event,
+        status_form=StatusForm(formdata=None),
+        changes=audit_trail(event) if event else [],
+        next_statuses=sorted(calendar.TRANSITIONS[event.status], key=list(STATUS_ACTIONS).index)
+        if event else [],
+    ), status
+
+
+@bp.post("/events/<int:event_id>/status")
+def change_status(event_id: int):
+    """Publish, reserve, move back to draft or cancel an event."""
+    event = editable_event(event_id)
+    form = StatusForm()
+    back = (url_for("editing.index") if form.back_to.data == "index"
+            else url_for("editing.edit_event", event_id=event.id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(back)
+    try:
+        calendar.change_status(event, current_user, form.status.data,
+                               reason=form.reason.data or None)
+    except calendar.EventError as error:
+        db.session.rollback()
+        for _field, message in error.errors:
+            flash(message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("“%(title)s” is now: %(status)s.", title=event.title,
+            status=STATUSES[event.status]), "success")
+    return redirect(back)
+
+
+def event_data(form: EventForm) -> calendar.EventData | None:
+    """The form's values as the service's EventData; None after putting errors on the form."""
+    municipality = db.session.get(Municipality, int(form.municipality.data))
+    if municipality is None:
+        form.municipality.errors.append(_("Please choose the town or municipality."))
+        return None
+    data = calendar.EventData(
+        title=form.title.data, event_type=form.event_type.data,
+        venue=calendar.find_or_create_venue(form.venue_name.data, municipality,
+                                            form.venue_street.data or None),
+        all_day=form.all_day.data, description=form.description.data or "",
+        audiences=list(form.audiences.data or []),
+        grade_from=form.grade_from.data, grade_to=form.grade_to.data,
+        industries=list(form.industries.data or []),
+        contact_name=form.contact_name.data or None,
+        contact_email=form.contact_email.data or None,
+        contact_phone=form.contact_phone.data or None, url=form.url.data or None,
+    )
+    if data.all_day:
+        data.first_day, data.last_day = form.first_day.data, form.last_day.data
+        return data
+    valid = True
+    for field, day in ((form.start_time, form.day.data),
+                       (form.end_time, form.end_day.data or form.day.data)):
+        try:
+            moment = local_to_utc(day, field.data)
+        except NonexistentLocalTime:
+            field.errors.append(_(
+                "This time does not exist on %(day)s: the clocks skip it when summer time "
+                "begins. Please choose another time.", day=day.strftime("%d.%m.%Y"),
+            ))
+            valid = False
+            continue
+        if field is form.start_time:
+            data.starts_at = moment
+        else:
+            data.ends_at = moment
+    return data if valid else None
+
+
+def form_values(event: Event) -> dict:
+    """An event as the form's initial values (local dates and times)."""
+    grade_from, grade_to = event.pupil_grades
+    values = {
+        "title": event.title, "event_type": event.event_type,
+        "description": event.description, "audiences": event.audience_codes,
+        "grade_from": grade_from, "grade_to": grade_to, "industries": event.industry_codes,
+        "venue_name": event.venue.name, "venue_street": event.venue.street,
+        "municipality": str(event.venue.municipality_id), "all_day": event.all_day,
+        "contact_name": event.contact_name, "contact_email": event.contact_email,
+        "contact_phone": event.contact_phone, "url": event.url,
+    }
+    if event.all_day:
+        values.update(first_day=event.first_day, last_day=event.last_day)
+    else:
+        start, end = to_local(event.starts_at), to_local(event.ends_at)
+        values.update(day=start.date(), start_time=start.time(), end_time=end.time(),
+                      end_day=end.date() if end.date() != start.date() else None)
+    return values
+
+
+def audit_trail(event: Event) -> list:
+    """The event's changes, newest first."""
+    return sorted(event.changes, key=lambda change: change.id, reverse=True)
+

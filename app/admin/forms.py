@@ -1,0 +1,74 @@
+"""Admin forms: organisations and users."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
+
+from app.accounts.models import Company, Organisation
+from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
+from app.calendar.forms import CHOICE_MESSAGE, web_address
+from app.extensions import db
+from app.forms import BaseForm
+
+
+class OrganisationForm(BaseForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)],
+        render_kw={"maxlength": 200},
+    )
+    kind = SelectField(_l("Kind"), choices=list(ORGANISATION_KINDS.items()),
+                       invalid_choice_message=CHOICE_MESSAGE)
+    website = URLField(
+        _l("Website"),
+        validators=[Optional(), Length(max=500), web_address,
+                    URL(message=_l("Please enter a valid web address."))],
+        render_kw={"maxlength": 500},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[Optional(), Length(max=254), Email(_l("Please enter a valid e-mail address."))],
+        render_kw={"maxlength": 254},
+    )
+
+
+class UserForm(BaseForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
+                    Email(_l("Please enter a valid e-mail address."))],
+        render_kw={"maxlength": 254},
+    )
+    name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120})
+    role = SelectField(_l("Role"), choices=list(ROLES.items()),
+                       invalid_choice_message=CHOICE_MESSAGE)
+    organisation = SelectField(
+        _l("Organisation (for organisers)"), invalid_choice_message=CHOICE_MESSAGE
+    )
+    company = SelectField(_l("Company (for company users)"), invalid_choice_message=CHOICE_MESSAGE)
+    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+                           invalid_choice_message=CHOICE_MESSAGE)
+    password = PasswordField(
+        _l("Password"), validators=[Length(max=200)],
+        description=_l("Leave empty to generate one; it is shown once after saving."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        none = [("", _l("– none –"))]
+        self.organisation.choices = none + [
+            (str(org.id), org.name)
+            for org in db.session.execute(select(Organisation).order_by(Organisation.name))
+            .scalars()
+        ]
+        self.company.choices = none + [
+            (str(company.id), company.name)
+            for company in db.session.execute(select(Company).order_by(Company.name)).scalars()
+        ]
+
+
+class ConfirmForm(BaseForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,64 @@
+"""Form helpers shared by every area: a base form that cleans text input, checkbox lists."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field) -> None:
+    """Refuse NUL and other control characters (PostgreSQL rejects NUL in text)."""
+    value = field.data if isinstance(field.data, str) else ""
+    if any(ord(char) < 32 and char not in "\t\r\n" for char in value):
+        raise ValidationError(_l("This field contains characters that are not allowed."))
+
+
+class BaseForm(FlaskForm):
+    """A CSRF-protected form whose text fields are stripped and checked for control chars."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if not issubclass(field_class, StringField):
+                return unbound_field.bind(form=form, **options)
+            filters = list(unbound_field.kwargs.get("filters", ()))
+            if not issubclass(field_class, PasswordField):
+                filters.insert(0, strip_text)
+            validators = [*unbound_field.kwargs.get("validators", ()), no_control_characters]
+            return unbound_field.bind(form=form, filters=filters, validators=validators,
+                                      **options)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes; unknown posted values are refused with a fixed message."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", _l("Please choose only offered values."))
+        super().__init__(*args, **kwargs)
+
+
+def put_errors(form, errors: list[tuple[str, str]], renames: dict[str, str] | None = None
+               ) -> list[str]:
+    """Attach a service's (field, message) pairs to the form's fields.
+
+    ``renames`` maps a service's field name to the form's; messages without a matching
+    field are returned, for the top of the form.
+    """
+    unplaced = []
+    for name, message in errors:
+        field = form._fields.get((renames or {}).get(name, name))
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            unplaced.append(message)
+    return unplaced
