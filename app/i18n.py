@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_date, format_interval, format_skeleton
+from babel.dates import format_date, format_interval, format_skeleton, get_day_names
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -44,7 +44,8 @@ def format_event_when(event) -> str:
     if start.date() == end.date():
         day = format_date(start.date(), format="full", locale=language)
         times = format_interval(start.time(), end.time(), "Hm", locale=language)
-        suffix = " Uhr" if language == "de" else ""
+        # Babel's German interval already ends in "Uhr" in newer CLDR versions.
+        suffix = " Uhr" if language == "de" and not times.endswith("Uhr") else ""
         return f"{day}, {times}{suffix}"
     return format_interval(
         start, end, "yMMMMEEEEdHm", tzinfo=local_zone(), locale=language
@@ -55,11 +56,30 @@ def format_time(value: datetime) -> str:
     return format_skeleton("Hm", to_local(value), locale=current_language())
 
 
+def format_month(day: date) -> str:
+    """E.g. 'März 2027' or 'March 2027' (standalone month name, for headings)."""
+    return format_date(day, format="LLLL yyyy", locale=current_language())
+
+
+def format_month_short(day: date) -> str:
+    """E.g. 'Mär' or 'Mar', for the date badge of a list entry."""
+    return format_date(day, format="LLL", locale=current_language())
+
+
+def weekday_names(width: str = "abbreviated") -> list[str]:
+    """Monday-first weekday names, for the month grid's column headings."""
+    names = get_day_names(width, context="format", locale=current_language())
+    return [names[index] for index in range(7)]
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         format_event_when=format_event_when,
         format_day=format_day,
         format_time=format_time,
+        format_month=format_month,
+        format_month_short=format_month_short,
+        weekday_names=weekday_names,
         current_language=current_language,
         timedelta=timedelta,
     )

@@ -1,12 +1,241 @@
-"""Public calendar pages and organiser editing."""
+"""Public calendar pages: the list and month views, the event page, the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from calendar import monthrange
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from itertools import groupby
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from app.calendar.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, STATUSES
+from app.calendar.models import Event
+from app.calendar.services import (
+    EventFilter,
+    FilterError,
+    can_view,
+    events_query,
+    public_events,
+    within,
+)
+from app.extensions import db
+from app.reference.models import District, Industry
+from app.time import local_today
 
 bp = Blueprint("calendar", __name__)
+
+VIEWS = ("list", "month")
+# The list view is a reading list, not an export: beyond this, filters are the better tool.
+LIST_LIMIT = 200
+MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+
+
+@bp.app_context_processor
+def layout_helpers() -> dict:
+    """What base.html needs on every page, whichever blueprint renders it."""
+    return {
+        "has_endpoint": has_endpoint,
+        "viewer": _viewer(),
+        "safe_url": safe_url,
+        "event_type_label": lambda code: EVENT_TYPES.get(code, code),
+        "audience_label": lambda code: AUDIENCES.get(code, code),
+        "status_label": lambda code: STATUSES.get(code, code),
+    }
+
+
+def has_endpoint(name: str) -> bool:
+    """Lets the layout link to pages of areas that may not be installed yet."""
+    return name in current_app.view_functions
+
+
+def _viewer():
+    """The logged-in user, or None, also when the database is down (error pages)."""
+    try:
+        return current_user if current_user.is_authenticated else None
+    except OperationalError:
+        db.session.rollback()
+        return None
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the site: a typed ``javascript:`` URL must never be a link."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+@dataclass
+class FilterChoices:
+    """Labels for the filter form, read once per request (five districts, seven industries)."""
+
+    districts: dict[str, str]
+    industries: dict[str, str]
+
+
+def _filter_choices() -> FilterChoices:
+    districts = {d.code: d.name for d in db.session.execute(select(District)).scalars()}
+    industries = {i.code: i.label
+                  for i in db.session.execute(select(Industry).order_by(Industry.code)).scalars()}
+    ordered = {code: districts.get(code, code) for code in DISTRICT_CODES}
+    return FilterChoices(districts=ordered, industries=industries)
+
+
+def _filter_message(error: FilterError) -> str:
+    """The service's message is for integrators; people get one in their language."""
+    messages = {
+        "district": _("Unknown district. Please choose districts from the list."),
+        "industry": _("Unknown industry. Please choose industries from the list."),
+        "audience": _("Unknown audience. Please choose audiences from the list."),
+        "type": _("Unknown event type. Please choose event types from the list."),
+        "from": _("Please enter dates like 2027-03-14; the end must not be before the start."),
+        "to": _("Please enter dates like 2027-03-14; the end must not be before the start."),
+    }
+    return messages.get(error.name, _("The filter could not be understood."))
+
+
+def _parse_month(raw: str | None) -> date | None:
+    match = MONTH_PATTERN.fullmatch((raw or "").strip())
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1900 <= year <= 2999 and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
 
 
 @bp.get("/")
 def index():
-    return "Messekalender"
+    """The calendar: upcoming events as a list (default) or one month as a grid."""
+    errors: list[str] = []
+    view = request.args.get("view", "list")
+    if view not in VIEWS:
+        view = "list"
+    try:
+        event_filter = EventFilter.from_args(request.args)
+    except FilterError as error:
+        errors.append(_filter_message(error))
+        event_filter = EventFilter()
+    today = local_today()
+    month = None
+    if view == "month":
+        month = _parse_month(request.args.get("month"))
+        if month is None and request.args.get("month"):
+            errors.append(_("Please choose a month like 2027-03."))
+        month = month or (event_filter.date_from or today).replace(day=1)
+    context = {
+        "view": view,
+        "event_filter": event_filter,
+        "filter_args": event_filter.to_args(),
+        "choices": _filter_choices(),
+        "errors": errors,
+        "today": today,
+        "event_types": EVENT_TYPES,
+        "audiences": AUDIENCES,
+    }
+    if view == "month":
+        context.update(_month_context(month, event_filter))
+    else:
+        context.update(_list_context(event_filter, today))
+    return render_template("calendar/index.html", **context), (400 if errors else 200)
+
+
+def _list_context(event_filter: EventFilter, today: date) -> dict:
+    """Upcoming events (from today unless the filter says otherwise), grouped by month."""
+    starting = event_filter if event_filter.date_from else replace(event_filter, date_from=today)
+    events = list(db.session.execute(
+        public_events(starting).limit(LIST_LIMIT + 1)).scalars())
+    truncated = len(events) > LIST_LIMIT
+    events = events[:LIST_LIMIT]
+    groups = [(month, list(items))
+              for month, items in groupby(events, key=lambda e: _first_day(e).replace(day=1))]
+    return {"groups": groups, "event_count": len(events), "truncated": truncated,
+            "list_from": starting.date_from}
+
+
+def _first_day(event: Event) -> date:
+    return event.first_day or event.local_start.date()
+
+
+@dataclass
+class Day:
+    day: date
+    in_month: bool
+    events: list[Event]
+
+
+def _month_context(month: date, event_filter: EventFilter) -> dict:
+    """A Monday-first grid of the month; loads only the events touching the month."""
+    last = month.replace(day=monthrange(month.year, month.month)[1])
+    month_filter = replace(event_filter, date_from=None, date_to=None)
+    events = db.session.execute(within(public_events(month_filter), month, last)).scalars()
+    by_day: dict[date, list[Event]] = {}
+    for event in events:
+        for day in event.local_days:
+            if month <= day <= last:
+                by_day.setdefault(day, []).append(event)
+    start = month - timedelta(days=month.weekday())
+    end = last + timedelta(days=6 - last.weekday())
+    days = [Day(start + timedelta(days=n), (start + timedelta(days=n)).month == month.month,
+                by_day.get(start + timedelta(days=n), []))
+            for n in range((end - start).days + 1)]
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return {"month": month, "days": days, "previous_month": previous,
+            "next_month": following, "event_count": sum(len(v) for v in by_day.values())}
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int):
+    """Everything a school needs to know about one event; drafts stay hidden (404)."""
+    found = db.session.execute(
+        events_query().where(Event.id == event_id)
+    ).scalar_one_or_none()
+    if found is None or not can_view(_viewer(), found):
+        abort(404)
+    district = db.session.get(District, found.venue.district_code)
+    return render_template("calendar/event.html", event=found, district=district)
+
+
+def safe_next(target: str | None) -> str:
+    """A same-site relative path to go back to; anything else (``//evil``, URLs) → ``/``."""
+    if not target or len(target) > 2000:
+        return url_for("calendar.index")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("calendar.index")
+    if any(ord(char) < 32 for char in target):
+        return url_for("calendar.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("calendar.index")
+    return target
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the UI language; logged-in users keep it as their preference."""
+    language = request.form.get("lang", "")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = language
+    viewer = _viewer()
+    if viewer is not None and viewer.language != language:
+        viewer.language = language
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")), code=303)
