@@ -52,12 +52,14 @@ def register_blueprints(app: Flask) -> None:
     from app.api import register_api
     from app.calendar.editing import bp as editing_bp
     from app.calendar.views import bp as calendar_bp
+    from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
 
     app.register_blueprint(calendar_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)
     register_api(app)
 

@@ -1,0 +1,1 @@
+"""iCalendar feeds for schools, teachers and families."""

@@ -1,0 +1,166 @@
+"""Pure builders from events to ``icalendar`` objects (RFC 5545, RFC 7986).
+
+Feeds are in German whatever the visitor's language: they land in shared school calendars.
+Every value is derived from the stored event (DTSTAMP is its last change), so the same
+events always give the same bytes — the static publisher relies on that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+import icalendar
+from flask_babel import force_locale
+
+from app.calendar.codes import AUDIENCES, EVENT_TYPES
+from app.calendar.models import Event
+from app.time import local_today, local_zone, to_local
+
+PRODID = "-//Messekalender Südwestfalen//Feeds 1.0//DE"
+REFRESH_INTERVAL = timedelta(hours=6)
+
+
+def build_calendar(
+    events: Sequence[Event], *, name: str, description: str, base_url: str
+) -> icalendar.Calendar:
+    """A whole feed: calendar properties, one VTIMEZONE, one VEVENT per event."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("x-wr-timezone", local_zone().key)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
+    calendar.add_component(_timezone(events))
+    for event in events:
+        calendar.add_component(event_component(event, base_url))
+    return calendar
+
+
+def _timezone(events: Sequence[Event]) -> icalendar.Timezone:
+    """The local zone as a VTIMEZONE covering every year the feed's events touch.
+
+    Where the zone follows the EU rule (the switches at 01:00 UTC on the last Sundays of
+    March and October, as Europe/Berlin does), it is written with yearly RRULEs, the form
+    Google, Outlook and Apple write themselves; parsers built on dateutil misread the
+    multi-valued RDATEs of the generic form. Other zones get ``Timezone.from_tzid``.
+    """
+    zone = local_zone()
+    years = {to_local(moment).year for event in events
+             for moment in (event.starts_at, event.ends_at)} or {local_today().year}
+    first, last = min(years), max(years)
+    winter = datetime(first, 1, 15, tzinfo=zone).utcoffset()
+    summer = datetime(first, 7, 15, tzinfo=zone).utcoffset()
+    if winter != summer and all(_follows_eu_rule(zone, year, winter, summer)
+                                for year in range(first, last + 1)):
+        timezone = icalendar.Timezone()
+        timezone.add("tzid", zone.key)
+        timezone.add("x-lic-location", zone.key)
+        for kind, month, before, after in ((icalendar.TimezoneDaylight, 3, winter, summer),
+                                           (icalendar.TimezoneStandard, 10, summer, winter)):
+            switch = _eu_switch(1970, month)
+            rule = kind()
+            rule.add("tzname", _eu_switch(first, month).astimezone(zone).tzname())
+            rule.add("tzoffsetfrom", before)
+            rule.add("tzoffsetto", after)
+            rule.add("dtstart", (switch + before).replace(tzinfo=None))
+            rule.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+            timezone.add_component(rule)
+        return timezone
+    return icalendar.Timezone.from_tzid(
+        zone.key, first_date=date(first, 1, 1), last_date=date(last + 1, 1, 1)
+    )
+
+
+def _eu_switch(year: int, month: int) -> datetime:
+    """01:00 UTC on the last Sunday of ``month``."""
+    last_day = date(year, month, 31)
+    sunday = last_day - timedelta(days=(last_day.weekday() + 1) % 7)
+    return datetime.combine(sunday, time(1), tzinfo=UTC)
+
+
+def _follows_eu_rule(zone, year: int, winter: timedelta, summer: timedelta) -> bool:
+    second = timedelta(seconds=1)
+    spring, autumn = _eu_switch(year, 3), _eu_switch(year, 10)
+    return (
+        (spring - second).astimezone(zone).utcoffset() == winter
+        and spring.astimezone(zone).utcoffset() == summer
+        and (autumn - second).astimezone(zone).utcoffset() == summer
+        and autumn.astimezone(zone).utcoffset() == winter
+    )
+
+
+def event_component(event: Event, base_url: str) -> icalendar.Event:
+    """One VEVENT; the UID never changes and SEQUENCE counts visible changes."""
+    page = f"{base_url.rstrip('/')}/events/{event.id}"
+    component = icalendar.Event()
+    component.add("uid", event.uid)
+    component.add("dtstamp", event.updated_at)
+    component.add("created", event.created_at)
+    component.add("last-modified", event.updated_at)
+    component.add("sequence", event.sequence)
+    if event.all_day:
+        component.add("dtstart", event.first_day)
+        component.add("dtend", event.last_day + timedelta(days=1))  # exclusive end
+    else:
+        component.add("dtstart", to_local(event.starts_at))
+        component.add("dtend", to_local(event.ends_at))
+    prefix = "Abgesagt: " if event.status == "cancelled" else ""
+    component.add("summary", prefix + event.title)
+    component.add("description", describe(event, page))
+    component.add("location", event.venue.address)
+    latitude, longitude = event.venue.coordinates
+    component.add("geo", (latitude, longitude))
+    component.add("url", page, parameters={"VALUE": "URI"})
+    with force_locale("de"):
+        component.add("categories", [str(EVENT_TYPES[event.event_type])]
+                      + [industry.name_de for industry in event.industries])
+    component.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    component.add("class", "PUBLIC")
+    component.add("transp", "TRANSPARENT")
+    return component
+
+
+def describe(event: Event, page: str) -> str:
+    """What a pupil needs to know, in plain German lines."""
+    with force_locale("de"):
+        kind = str(EVENT_TYPES[event.event_type])
+        audiences = []
+        for audience in event.audiences:
+            label = str(AUDIENCES[audience.code])
+            if audience.code == "pupils" and (audience.grade_from or audience.grade_to):
+                label += f" (Klasse {_grades(audience.grade_from, audience.grade_to)})"
+            audiences.append(label)
+    lines = []
+    if event.status == "cancelled":
+        reason = f": {event.cancellation_reason}" if event.cancellation_reason else ""
+        lines += [f"ABGESAGT{reason}", ""]
+    lines.append(f"{kind} in {event.venue.municipality.name} "
+                 f"({event.venue.municipality.district.name}).")
+    if audiences:
+        lines.append("Für: " + ", ".join(audiences) + ".")
+    if event.industries:
+        lines.append("Branchen: " + ", ".join(i.name_de for i in event.industries) + ".")
+    lines.append(f"Veranstalter: {event.organisation.name}.")
+    if event.description:
+        lines += ["", event.description]
+    contact = ", ".join(part for part in (event.contact_name, event.contact_email,
+                                          event.contact_phone) if part)
+    if contact:
+        lines += ["", f"Kontakt: {contact}"]
+    if event.url:
+        lines.append(f"Veranstalter-Website: {event.url}")
+    lines += ["", f"Alle Angaben: {page}"]
+    return "\n".join(lines)
+
+
+def _grades(first: int | None, last: int | None) -> str:
+    if first and last:
+        return f"{first}–{last}" if first != last else str(first)
+    return f"ab {first}" if first else f"bis {last}"

@@ -1,0 +1,97 @@
+"""Which events a feed holds, what it is called, and its cheap cache validator."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+from sqlalchemy import Select, and_, func, or_, select
+
+from app.calendar.codes import AUDIENCES, EVENT_TYPES
+from app.calendar.models import Event
+from app.calendar.services import EventFilter, events_query
+from app.extensions import db
+from app.reference.models import District, Industry
+from app.time import as_utc
+
+# A cancelled event stays in the feeds this long, so subscribed calendars drop it.
+CANCELLED_RETENTION = timedelta(days=30)
+# Past events stay this long; older ones leave the feed to keep it small.
+PAST_RETENTION = timedelta(days=365)
+# Bump when the feed's format changes, so every cached copy is refreshed.
+FORMAT_VERSION = "1"
+
+
+def _in_feed(now: datetime):
+    return and_(
+        Event.ends_at > now - PAST_RETENTION,
+        or_(
+            Event.status == "published",
+            and_(Event.status == "cancelled", Event.cancelled_at > now - CANCELLED_RETENTION),
+        ),
+    )
+
+
+def feed_events(event_filter: EventFilter, now: datetime) -> Select:
+    """Published events, and cancelled ones for 30 days after their cancellation."""
+    return event_filter.apply(events_query().where(_in_feed(now)))
+
+
+@dataclass(frozen=True)
+class Validator:
+    etag: str
+    last_modified: datetime | None
+
+
+def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> Validator:
+    """ETag and Last-Modified from one aggregate query, without building the feed.
+
+    Any change an event gets moves ``updated_at``; events entering or leaving the feed
+    (including by the passing of time) change the count or the sum of ids.
+    """
+    ids = event_filter.apply(select(Event.id).where(_in_feed(now)))
+    count, last_change, id_sum = db.session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at), func.sum(Event.id))
+        .where(Event.id.in_(ids))
+    ).one()
+    last_change = as_utc(last_change) if last_change else None
+    key = "|".join(str(part) for part in (
+        FORMAT_VERSION, base_url, sorted(event_filter.to_args().items()), count,
+        last_change.isoformat() if last_change else "", id_sum or 0,
+    ))
+    return Validator(hashlib.sha256(key.encode()).hexdigest()[:32], last_change)
+
+
+def feed_name(event_filter: EventFilter) -> str:
+    """A German name that says what the feed contains, e.g. for the calendar list."""
+    parts = []
+    if event_filter.districts:
+        names = db.session.execute(
+            select(District.name).where(District.code.in_(event_filter.districts))
+            .order_by(District.name)
+        ).scalars()
+        parts.append(", ".join(names))
+    if event_filter.industries:
+        names = db.session.execute(
+            select(Industry.name_de).where(Industry.code.in_(event_filter.industries))
+            .order_by(Industry.name_de)
+        ).scalars()
+        parts.append(", ".join(names))
+    with force_locale("de"):
+        if event_filter.audiences:
+            parts.append("für " + ", ".join(str(AUDIENCES[c]) for c in event_filter.audiences))
+        if event_filter.types:
+            parts.append(", ".join(str(EVENT_TYPES[c]) for c in event_filter.types))
+    name = "Messekalender Südwestfalen"
+    return f"{name}: {' · '.join(parts)}" if parts else name
+
+
+def feed_description(event_filter: EventFilter) -> str:
+    scope = "aller Veranstalter" if event_filter.is_empty else "der gewählten Auswahl"
+    return (
+        f"Ausbildungsmessen, Azubi-Speed-Datings, Jobmessen und Infoabende in Südwestfalen "
+        f"(Hochsauerlandkreis, Kreis Olpe, Kreis Siegen-Wittgenstein, Kreis Soest, "
+        f"Märkischer Kreis) {scope}. Abgesagte Termine bleiben 30 Tage als abgesagt sichtbar."
+    )
