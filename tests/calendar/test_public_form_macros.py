@@ -1,0 +1,61 @@
+"""The shared form macros: labels, help, errors linked by aria-describedby, input kept."""
+
+from __future__ import annotations
+
+import re
+
+from flask import render_template_string
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
+
+TEMPLATE = """{% from "macros/forms.html" import field, form_errors %}
+{{ form_errors(form) }}{{ field(form.title, type='text', maxlength=200) }}
+{{ field(form.town, help='Where the fair takes place.') }}
+{{ field(form.public) }}{{ field(form.kind) }}"""
+
+
+class SampleForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(message="Please enter a title.")])
+    town = StringField("Town", description="Help from the field.")
+    public = BooleanField("Public")
+    kind = RadioField("Kind", choices=[SelectChoice("a", "Alpha"), SelectChoice("b", "Beta")])
+
+
+def render(app, data: dict) -> str:
+    with app.test_request_context(method="POST", data=data):
+        form = SampleForm(meta={"csrf": False})
+        form.validate()
+        form.town.errors = ["<b>Unknown</b> town."]
+        return render_template_string(TEMPLATE, form=form)
+
+
+def test_field_renders_label_help_and_linked_errors_and_keeps_input(app):
+    html = render(app, {"title": "", "town": "Atlantis <x>", "kind": "b"})
+
+    assert '<label class="field__label" for="title">Title' in html
+    title_input = re.search(r"<input[^>]*id=\"title\"[^>]*>", html).group(0)
+    assert 'aria-invalid="true"' in title_input
+    assert 'aria-describedby="title-error"' in title_input
+    assert 'maxlength="200"' in title_input
+    assert '<ul class="field__errors" id="title-error"><li>Please enter a title.</li>' in html
+
+    town_input = re.search(r"<input[^>]*id=\"town\"[^>]*>", html).group(0)
+    assert 'value="Atlantis &lt;x&gt;"' in town_input
+    assert 'aria-describedby="town-help town-error"' in town_input
+    assert 'id="town-help">Where the fair takes place.' in html
+    assert "&lt;b&gt;Unknown&lt;/b&gt; town." in html
+
+    assert '<legend class="field__label">Kind' in html
+    assert re.search(r'<input[^>]*checked[^>]*value="b"|<input[^>]*value="b"[^>]*checked', html)
+    assert 'class="form-errors" role="alert"' in html
+
+
+def test_valid_field_has_no_error_markup(app):
+    html = render(app, {"title": "Messe", "town": "Siegen"})
+
+    title_input = re.search(r"<input[^>]*id=\"title\"[^>]*>", html).group(0)
+    assert "aria-invalid" not in title_input
+    assert 'id="title-error"' not in html
+    assert 'value="Messe"' in title_input
