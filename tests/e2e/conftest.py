@@ -221,3 +221,36 @@ def page(browser, live_server: LiveServer, browser_log: BrowserLog,
         f"requests to other hosts: {browser_log.foreign_requests}"
     )
     assert not browser_log.failed_requests, f"failed requests: {browser_log.failed_requests}"
+
+
+# --- steps several journeys share ---------------------------------------------------------
+
+
+@pytest.fixture
+def log_in(page):
+    """Log in through the real form (CSRF and all); lands on the user's home page."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    def step(email: str, password: str = PASSWORD) -> None:
+        page.goto("/login")
+        form = page.locator("main form[action='/login']")
+        form.locator("#email").fill(email)
+        form.locator("#password").fill(password)
+        form.locator("button[type=submit]").click()
+        expect(page.locator("form[action='/logout']")).to_be_visible()
+
+    return step
+
+
+@pytest.fixture
+def switch_language(page):
+    """Press the language switch in the header, as a visitor would."""
+    from playwright.sync_api import expect
+
+    def step(language: str) -> None:
+        page.locator(f".language-switch button[name=lang][value={language}]").click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+    return step
