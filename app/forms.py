@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -18,6 +19,17 @@ def no_control_characters(form, field) -> None:
     value = field.data if isinstance(field.data, str) else ""
     if any(ord(char) < 32 and char not in "\t\r\n" for char in value):
         raise ValidationError(_l("This field contains characters that are not allowed."))
+
+
+def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs or a {code: label} mapping.
+
+    ``blank`` puts a "please choose" option with the value "" first.
+    """
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    result = [SelectChoice("", blank)] if blank is not None else []
+    return result + [SelectChoice(str(value), label, optgroup=optgroup)
+                     for value, label in items]
 
 
 class BaseForm(FlaskForm):

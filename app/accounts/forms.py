@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.calendar.codes import LANGUAGES
-from app.forms import BaseForm
+from app.forms import BaseForm, options
 
 MAX_PASSWORD_LENGTH = 200
 
@@ -33,7 +33,7 @@ class LogoutForm(BaseForm):
 
 class LanguageForm(BaseForm):
     language = SelectField(
-        _l("Language"), choices=list(LANGUAGES.items()),
+        _l("Language"), choices=options(LANGUAGES),
         invalid_choice_message=_l("Unknown language."),
     )
 

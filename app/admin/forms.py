@@ -11,7 +11,7 @@ from app.accounts.models import Company, Organisation
 from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 from app.calendar.forms import CHOICE_MESSAGE, web_address
 from app.extensions import db
-from app.forms import BaseForm
+from app.forms import BaseForm, options
 
 
 class OrganisationForm(BaseForm):
@@ -19,7 +19,7 @@ class OrganisationForm(BaseForm):
         _l("Name"), validators=[DataRequired(_l("Please enter a name.")), Length(max=200)],
         render_kw={"maxlength": 200},
     )
-    kind = SelectField(_l("Kind"), choices=list(ORGANISATION_KINDS.items()),
+    kind = SelectField(_l("Kind"), choices=options(ORGANISATION_KINDS),
                        invalid_choice_message=CHOICE_MESSAGE)
     website = URLField(
         _l("Website"),
@@ -42,13 +42,14 @@ class UserForm(BaseForm):
         render_kw={"maxlength": 254},
     )
     name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120})
-    role = SelectField(_l("Role"), choices=list(ROLES.items()),
+    role = SelectField(_l("Role"), choices=options(ROLES),
                        invalid_choice_message=CHOICE_MESSAGE)
     organisation = SelectField(
-        _l("Organisation (for organisers)"), invalid_choice_message=CHOICE_MESSAGE
+        _l("Organisation (for organisers)"), default="", invalid_choice_message=CHOICE_MESSAGE
     )
-    company = SelectField(_l("Company (for company users)"), invalid_choice_message=CHOICE_MESSAGE)
-    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
+    company = SelectField(_l("Company (for company users)"), default="",
+                          invalid_choice_message=CHOICE_MESSAGE)
+    language = SelectField(_l("Language"), choices=options(LANGUAGES), default="de",
                            invalid_choice_message=CHOICE_MESSAGE)
     password = PasswordField(
         _l("Password"), validators=[Length(max=200)],
@@ -58,16 +59,15 @@ class UserForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        none = [("", _l("– none –"))]
-        self.organisation.choices = none + [
-            (str(org.id), org.name)
-            for org in db.session.execute(select(Organisation).order_by(Organisation.name))
-            .scalars()
-        ]
-        self.company.choices = none + [
-            (str(company.id), company.name)
-            for company in db.session.execute(select(Company).order_by(Company.name)).scalars()
-        ]
+        organisations = db.session.execute(select(Organisation).order_by(Organisation.name))
+        self.organisation.choices = options(
+            ((org.id, org.name) for org in organisations.scalars()), blank=_l("– none –")
+        )
+        companies = db.session.execute(select(Company).order_by(Company.name))
+        self.company.choices = options(
+            ((company.id, company.name) for company in companies.scalars()),
+            blank=_l("– none –"),
+        )
 
 
 class ConfirmForm(BaseForm):

@@ -21,6 +21,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -34,10 +35,11 @@ from wtforms.validators import (
 
 from app.calendar.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
 from app.extensions import db
-from app.forms import BaseForm, MultiCheckboxField
+from app.forms import BaseForm, MultiCheckboxField, options
 from app.reference.models import District, Industry, Municipality
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
+PLEASE_CHOOSE = _l("– please choose –")
 
 
 def web_address(form, field) -> None:
@@ -46,21 +48,21 @@ def web_address(form, field) -> None:
         raise ValidationError(_l("Please enter a web address starting with https:// or http://."))
 
 
-def municipality_choices() -> dict[str | None, list[tuple[str, str]]]:
+def municipality_choices() -> list[SelectChoice]:
     """The region's municipalities grouped by district, for an <optgroup> select."""
-    groups: dict[str | None, list[tuple[str, str]]] = {None: [("", _l("– please choose –"))]}
     rows = db.session.execute(
         select(Municipality, District.name).join(Municipality.district)
         .order_by(District.name, Municipality.name)
     ).all()
-    for municipality, district_name in rows:
-        groups.setdefault(district_name, []).append((str(municipality.id), municipality.name))
-    return groups
+    return options([], blank=PLEASE_CHOOSE) + [
+        SelectChoice(str(municipality.id), municipality.name, optgroup=district_name)
+        for municipality, district_name in rows
+    ]
 
 
-def industry_choices() -> list[tuple[str, str]]:
+def industry_choices() -> list[SelectChoice]:
     industries = db.session.execute(select(Industry).order_by(Industry.code)).scalars()
-    return [(industry.code, industry.label) for industry in industries]
+    return options((industry.code, industry.label) for industry in industries)
 
 
 class EventForm(BaseForm):
@@ -71,7 +73,7 @@ class EventForm(BaseForm):
     )
     event_type = SelectField(
         _l("Kind of event"),
-        choices=[("", _l("– please choose –")), *EVENT_TYPES.items()],
+        choices=options(EVENT_TYPES, blank=PLEASE_CHOOSE),
         validators=[DataRequired(_l("Please choose the kind of event."))],
         invalid_choice_message=CHOICE_MESSAGE,
     )
@@ -80,7 +82,7 @@ class EventForm(BaseForm):
         description=_l("What visitors can expect; up to 5000 characters."),
         render_kw={"rows": 6, "maxlength": 5000},
     )
-    audiences = MultiCheckboxField(_l("Audiences"), choices=list(AUDIENCES.items()))
+    audiences = MultiCheckboxField(_l("Audiences"), choices=options(AUDIENCES))
     grade_from = IntegerField(
         _l("Pupils from grade"),
         validators=[Optional(), NumberRange(MIN_GRADE, MAX_GRADE)],
@@ -160,7 +162,7 @@ class EventForm(BaseForm):
 class StatusForm(BaseForm):
     """One of the status buttons of an event (the button's value is the new status)."""
 
-    status = SelectField(choices=list(STATUSES.items()), validators=[InputRequired()],
+    status = SelectField(choices=options(STATUSES), validators=[InputRequired()],
                          invalid_choice_message=CHOICE_MESSAGE)
     reason = TextAreaField(
         _l("Reason for the cancellation (optional, shown to visitors)"),
