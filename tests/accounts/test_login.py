@@ -15,6 +15,22 @@ from tests.conftest import PASSWORD, login
 
 
 @pytest.fixture
+def csrf_app(request):
+    """An app with CSRF protection on, as in production; its engine is closed afterwards."""
+    apps = []
+
+    def make(test_config):
+        app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def english(client):
     with client.session_transaction() as session:
         session["lang"] = "en"
@@ -125,8 +141,8 @@ def test_logout_is_a_post(client, organiser):
     assert logged_in_user_id(client) is None
 
 
-def test_login_and_logout_need_a_csrf_token(test_config, organiser):
-    app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
+def test_login_and_logout_need_a_csrf_token(test_config, csrf_app, organiser):
+    app = csrf_app(test_config)
     client = app.test_client()
     response = client.post("/login", data={"email": organiser.email, "password": PASSWORD})
     assert response.status_code == 400

@@ -15,6 +15,22 @@ from tests.conftest import login, municipality, utc
 
 
 @pytest.fixture
+def csrf_app(request):
+    """An app with CSRF protection on, as in production; its engine is closed afterwards."""
+    apps = []
+
+    def make(test_config):
+        app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def organiser(make_user, make_organisation):
     return make_user("orga@ihk-siegen.example", organisation=make_organisation(),
                      language="en")
@@ -368,8 +384,8 @@ def test_missing_event_is_404(as_organiser):
 # --- CSRF --------------------------------------------------------------------------------
 
 
-def test_post_without_csrf_token_is_refused(test_config, organiser, make_event):
-    app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
+def test_post_without_csrf_token_is_refused(test_config, csrf_app, organiser, make_event):
+    app = csrf_app(test_config)
     client = app.test_client()
     login(client, organiser)
     with app.app_context():
