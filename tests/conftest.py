@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import flask_babel
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
@@ -100,6 +101,15 @@ def _empty_tables() -> None:
 @pytest.fixture
 def app(_schema, test_config: dict) -> Iterator[Flask]:
     app = create_app(test_config)
+
+    @app.before_request
+    def forget_cached_user_and_locale() -> None:
+        """The test keeps one app context (one ``g``) open across its requests, so
+        Flask-Login's user and Flask-Babel's locale would leak from one request into the
+        next; in production every request starts afresh."""
+        g.pop("_login_user", None)
+        flask_babel.refresh()
+
     with app.app_context():
         yield app
         db.session.remove()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, time
 
-import flask_babel
 import pytest
-from flask import g
 from sqlalchemy import event as sa_event
 
 from app.calendar import services as calendar
@@ -15,18 +13,6 @@ from app.extensions import db
 from tests.conftest import login
 
 SATURDAY = date(2027, 3, 13)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_request_state(app):
-    """The shared ``app`` fixture keeps one app context (one ``g``) for the whole test, so
-    Flask-Login's user and Flask-Babel's locale would leak from one request into the next;
-    in production each request starts afresh."""
-
-    @app.before_request
-    def forget_cached_user_and_locale() -> None:
-        g.pop("_login_user", None)
-        flask_babel.refresh()
 
 
 def titles_in(html: str, *titles: str) -> dict[str, bool]:
