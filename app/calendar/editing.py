@@ -91,8 +91,8 @@ def new_event():
         flash(_("Only organisers of an organisation can create events."), "warning")
         return redirect(url_for("editing.index"))
     form = EventForm()
-    if form.validate_on_submit():
-        data = event_data(form)
+    if form.is_submitted():
+        data = checked_event_data(form)
         if data is not None:
             try:
                 event = calendar.create_event(current_user.organisation, current_user, data)
@@ -114,8 +114,8 @@ def edit_event(event_id: int):
     """Change an event; a published event's SEQUENCE grows so subscribers update."""
     event = editable_event(event_id)
     form = EventForm(data=form_values(event) if request.method == "GET" else None)
-    if form.validate_on_submit():
-        data = event_data(form)
+    if form.is_submitted():
+        data = checked_event_data(form)
         if data is not None:
             try:
                 changes = calendar.update_event(event, current_user, data)
@@ -169,17 +169,49 @@ def change_status(event_id: int):
     return redirect(back)
 
 
-def event_data(form: EventForm) -> calendar.EventData | None:
-    """The form's values as the service's EventData; None after putting errors on the form."""
+def checked_event_data(form: EventForm) -> calendar.EventData | None:
+    """Check the form's shape and the business rules together, so that every mistake is
+    marked at once; the EventData (with its venue) when all is well, else None."""
+    valid = form.validate()
+    data = event_data(form)
+    try:
+        calendar.validate_event_data(data)
+    except calendar.EventError as error:
+        fresh = [(name, message) for name, message in error.errors
+                 if not already_marked(form, name)]
+        form.form_errors.extend(put_errors(form, fresh, FORM_FIELDS))
+    if not valid or form.errors:
+        return None
     municipality = db.session.get(Municipality, int(form.municipality.data))
     if municipality is None:
         form.municipality.errors.append(_("Please choose the town or municipality."))
         return None
+    data.venue = calendar.find_or_create_venue(
+        form.venue_name.data, municipality, form.venue_street.data or None
+    )
+    return data
+
+
+def already_marked(form: EventForm, name: str) -> bool:
+    """A field the form already marked keeps its first, more precise message."""
+    if name in ("starts_at", "ends_at", "first_day", "last_day"):
+        schedule = (form.first_day, form.last_day) if form.all_day.data else (
+            form.day, form.start_time, form.end_time, form.end_day)
+        return any(field.errors for field in schedule)
+    field = form._fields.get(FORM_FIELDS.get(name, name))
+    return field is not None and bool(field.errors)
+
+
+def event_data(form: EventForm) -> calendar.EventData:
+    """Whatever the form holds as the service's EventData (without the venue).
+
+    Local times become UTC here; a time that the switch to summer time skips is marked
+    on its field instead.
+    """
     data = calendar.EventData(
-        title=form.title.data, event_type=form.event_type.data,
-        venue=calendar.find_or_create_venue(form.venue_name.data, municipality,
-                                            form.venue_street.data or None),
-        all_day=form.all_day.data, description=form.description.data or "",
+        title=form.title.data or "", event_type=form.event_type.data or "",
+        venue=None, all_day=bool(form.all_day.data),
+        description=form.description.data or "",
         audiences=list(form.audiences.data or []),
         grade_from=form.grade_from.data, grade_to=form.grade_to.data,
         industries=list(form.industries.data or []),
@@ -190,23 +222,22 @@ def event_data(form: EventForm) -> calendar.EventData | None:
     if data.all_day:
         data.first_day, data.last_day = form.first_day.data, form.last_day.data
         return data
-    valid = True
+    moments = []
     for field, day in ((form.start_time, form.day.data),
                        (form.end_time, form.end_day.data or form.day.data)):
+        if day is None or field.data is None:
+            moments.append(None)
+            continue
         try:
-            moment = local_to_utc(day, field.data)
+            moments.append(local_to_utc(day, field.data))
         except NonexistentLocalTime:
             field.errors.append(_(
                 "This time does not exist on %(day)s: the clocks skip it when summer time "
                 "begins. Please choose another time.", day=day.strftime("%d.%m.%Y"),
             ))
-            valid = False
-            continue
-        if field is form.start_time:
-            data.starts_at = moment
-        else:
-            data.ends_at = moment
-    return data if valid else None
+            moments.append(None)
+    data.starts_at, data.ends_at = moments
+    return data
 
 
 def form_values(event: Event) -> dict:

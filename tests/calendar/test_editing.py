@@ -217,6 +217,20 @@ def test_nonexistent_local_time_is_a_clear_error(as_organiser):
     assert 'id="start_time-error"' in html
 
 
+def test_every_mistake_is_marked_at_once(as_organiser):
+    data = form_data(municipality="", day="2027-03-28", start_time="02:30", end_time="05:00",
+                     grade_from=None, grade_to=None, title="")
+    del data["audiences"]
+    html = assert_refused_with_input_kept(
+        as_organiser.post("/manage/events/new", data=data),
+        'value="Koblenzer Str. 151"', message="Choose at least one audience.",
+    )
+    for message in ("Please choose the town or municipality.", "does not exist",
+                    "Please enter a title."):
+        assert message in html
+    assert html.count("Please enter a title.") == 1
+
+
 def test_timed_event_needs_date_and_times(as_organiser):
     assert_refused_with_input_kept(
         as_organiser.post("/manage/events/new", data=form_data(day=None, start_time=None)),
