@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from flask_babel import force_locale
 from sqlalchemy import Select, and_, func, or_, select
@@ -14,7 +15,7 @@ from app.calendar.models import Event
 from app.calendar.services import EventFilter, events_query
 from app.extensions import db
 from app.reference.models import District, Industry
-from app.time import as_utc
+from app.time import as_utc, local_zone
 
 # A cancelled event stays in the feeds this long, so subscribed calendars drop it.
 CANCELLED_RETENTION = timedelta(days=30)
@@ -95,3 +96,16 @@ def feed_description(event_filter: EventFilter) -> str:
         f"(Hochsauerlandkreis, Kreis Olpe, Kreis Siegen-Wittgenstein, Kreis Soest, "
         f"Märkischer Kreis) {scope}. Abgesagte Termine bleiben 30 Tage als abgesagt sichtbar."
     )
+
+
+def google_calendar_url(event: Event, page_url: str) -> str:
+    """A link that opens Google Calendar's "add event" form filled with this event."""
+    if event.all_day:
+        dates = f"{event.first_day:%Y%m%d}/{event.last_day + timedelta(days=1):%Y%m%d}"
+    else:
+        dates = f"{as_utc(event.starts_at):%Y%m%dT%H%M%SZ}/{as_utc(event.ends_at):%Y%m%dT%H%M%SZ}"
+    details = f"{event.description[:500]}\n\n{page_url}".strip()
+    query = urlencode({"action": "TEMPLATE", "text": event.title, "dates": dates,
+                       "details": details, "location": event.venue.address,
+                       "ctz": local_zone().key})
+    return f"https://calendar.google.com/calendar/render?{query}"

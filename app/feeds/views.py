@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, url_for
 from werkzeug.http import is_resource_modified
 
 from app.calendar import services as calendar
@@ -18,6 +18,14 @@ from app.time import now_utc
 bp = Blueprint("feeds", __name__)
 
 CACHE_CONTROL = "public, max-age=900"
+
+
+@bp.app_template_global()
+def add_to_calendar_links(event: Event) -> dict[str, str]:
+    """The event page's "add to my calendar" links: an .ics file and Google Calendar."""
+    page = url_for("calendar.event", event_id=event.id, _external=True)
+    return {"ics": url_for("feeds.single_event", event_id=event.id),
+            "google": feeds.google_calendar_url(event, page)}
 
 
 def _plain(status: int, message: str) -> Response:

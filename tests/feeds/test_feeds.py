@@ -1,6 +1,9 @@
 """Feeds: RFC 5545 output parsed back by two independent parsers, and HTTP caching."""
 
+import html
+import re
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
@@ -210,3 +213,24 @@ def _data_of(event) -> calendar.EventData:
         first_day=event.first_day, last_day=event.last_day, description=event.description,
         audiences=event.audience_codes, industries=event.industry_codes,
     )
+
+
+
+def test_event_page_offers_ics_and_google_calendar(client, make_event):
+    event = make_event("Messe am Wechseltag", day=date(2027, 3, 28), start=time(10),
+                       end=time(12))
+    page = client.get(f"/events/{event.id}").data.decode()
+    assert f'href="/events/{event.id}.ics"' in page
+    google = html.unescape(re.search(r'href="(https://calendar\.google\.com[^"]+)"', page)[1])
+    query = parse_qs(urlsplit(google).query)
+    assert query["text"] == ["Messe am Wechseltag"]
+    assert query["dates"] == ["20270328T080000Z/20270328T100000Z"]
+    assert query["ctz"] == ["Europe/Berlin"]
+    assert "Siegerlandhalle" in query["location"][0]
+    assert query["details"][0].endswith(f"/events/{event.id}")
+
+
+def test_whole_day_google_link_uses_dates(client, make_event):
+    event = make_event("Zwei Tage", day=date(2027, 9, 10), all_day_until=date(2027, 9, 11))
+    page = html.unescape(client.get(f"/events/{event.id}").data.decode())
+    assert "dates=20270910%2F20270912" in page
