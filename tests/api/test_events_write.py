@@ -304,4 +304,9 @@ def test_bearer_writes_need_no_csrf_token(test_config, organiser_a, token_for):
     token = token_for(organiser_a)
     response = csrf_app.test_client().post("/api/v1/events", json=timed(),
                                            headers=bearer(token))
+    # The same request without a bearer token is still refused.
+    anonymous = csrf_app.test_client().post("/api/v1/events", json=timed())
+    with csrf_app.app_context():
+        db.engine.dispose()
     assert response.status_code == 201, response.get_json()
+    assert anonymous.status_code == 401
