@@ -39,6 +39,17 @@ blp = Blueprint(
 )
 protect(blp)
 
+INPUT_HELP = (
+    "Timed events take `start`/`end` (ISO 8601; without an offset the time is read as "
+    "Europe/Berlin local time). Whole-day events take `all_day: true` with "
+    "`first_day`/`last_day` (inclusive). The venue is `venue_id` or `venue` (an address "
+    "whose `municipality` is a name or official key). `audiences` are objects "
+    "`{code, grade_from, grade_to}`; only `pupils` may carry a grade range. Unknown "
+    "fields are refused."
+)
+CREATE_HELP = "A new event; it is a draft unless `status` says otherwise. " + INPUT_HELP
+PATCH_HELP = "Only the fields given change; a list (audiences, industries) is replaced " \
+    "as a whole. " + INPUT_HELP
 READ_ERRORS = (401,)
 WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
@@ -97,7 +108,7 @@ def get_event(event_id: int):
 
 
 @blp.post("")
-@blp.arguments(EventCreateSchema)
+@blp.arguments(EventCreateSchema, description=CREATE_HELP)
 @blp.response(201, EventSchema)
 @documented_errors(400, 401, 403, 413, 415, 422)
 @blp.doc(security=TOKEN)
@@ -118,7 +129,7 @@ def create_event(fields: dict):
 
 
 @blp.patch("/<int:event_id>")
-@blp.arguments(EventPatchSchema)
+@blp.arguments(EventPatchSchema, description=PATCH_HELP)
 @blp.response(200, EventSchema)
 @documented_errors(*WRITE_ERRORS)
 @blp.doc(security=TOKEN)

@@ -175,6 +175,7 @@ CANCEL_CASES = [
     ("reason with NUL", {"json": {"reason": "\u0000"}}, 422, "reason"),
     ("unknown field", {"json": {"notify": True}}, 422, "notify"),
     ("json list", raw('["reason"]'), 422, "body"),
+    ("whitespace body", raw("   "), 400, None),
 ]
 
 LIST_CASES = [
