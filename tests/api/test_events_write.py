@@ -14,7 +14,6 @@ from app.extensions import db
 from tests.api.conftest import bearer, timed
 from tests.conftest import login
 
-
 JSON = "application/json"
 
 
