@@ -239,6 +239,11 @@ def _merge(data: calendar.EventData, fields: Mapping) -> None:
     for name, attribute in simple.items():
         if name in fields:
             setattr(data, attribute, fields[name])
+    misplaced = ("start", "end") if data.all_day else ("first_day", "last_day")
+    if wrong := [name for name in misplaced if name in fields]:
+        hint = ("Whole-day events take first_day and last_day." if data.all_day
+                else "Timed events take start and end (or set all_day to true).")
+        api_abort(422, fields={name: [hint] for name in wrong})
     if "industries" in fields:
         data.industries = list(fields["industries"])
     if "audiences" in fields:

@@ -314,3 +314,22 @@ def test_bearer_writes_need_no_csrf_token(test_config, organiser_a, token_for):
         db.engine.dispose()
     assert response.status_code == 201, response.get_json()
     assert anonymous.status_code == 401
+
+
+def test_patch_switches_between_timed_and_whole_day(api, make_event, organiser_a, token_for):
+    event = make_event(organisation=organiser_a.organisation, status="published",
+                       day=date(2027, 6, 5))
+    headers = bearer(token_for(organiser_a))
+    url = f"/api/v1/events/{event.id}"
+
+    whole = api.patch(url, json={"all_day": True, "first_day": "2027-06-05",
+                                 "last_day": "2027-06-06"}, headers=headers).get_json()
+    assert (whole["all_day"], whole["first_day"], whole["last_day"]) == (
+        True, "2027-06-05", "2027-06-06")
+    moved = api.patch(url, json={"last_day": "2027-06-07"}, headers=headers).get_json()
+    assert moved["end"] == "2027-06-08T00:00:00+02:00"
+    timed_again = api.patch(url, json={"all_day": False, "start": "2027-06-05T09:00:00+02:00",
+                                       "end": "2027-06-05T15:00:00+02:00"},
+                            headers=headers).get_json()
+    assert (timed_again["all_day"], timed_again["first_day"]) == (False, None)
+    assert timed_again["sequence"] == stored(event.id).sequence == whole["sequence"] + 2
