@@ -30,6 +30,14 @@ def test_organiser_creates_fixes_publishes_and_finds_the_event(
     expect(page).to_have_url(re.compile(r"/manage/events/new$"))
 
     form = page.locator("form.event-form")
+    # The form's script shows only the date fields of the chosen kind of schedule.
+    expect(form.locator("#day")).to_be_visible()
+    expect(form.locator("#first_day")).to_be_hidden()
+    form.locator("#all_day").check()
+    expect(form.locator("#first_day")).to_be_visible()
+    expect(form.locator("#day")).to_be_hidden()
+    form.locator("#all_day").uncheck()
+
     form.locator("#title").fill(TITLE)
     form.locator("#event_type").select_option("open_day")
     form.locator("#description").fill("Betriebe zeigen ihre Werkstätten.")
@@ -68,11 +76,12 @@ def test_organiser_creates_fixes_publishes_and_finds_the_event(
     expect(page).to_have_url(re.compile(r"/manage/events/\d+/edit$"))
     event_id = int(re.search(r"/events/(\d+)/edit", page.url).group(1))
     expect(page.locator(".flash-success")).to_contain_text(TITLE)
-    expect(page.locator(".manage-side .badge--draft")).to_be_visible()
+    status = page.locator("section[aria-labelledby=status-heading]")
+    expect(status.locator(".badge--draft")).to_be_visible()
 
-    page.locator(".manage-side button[name=status][value=published]").click()
-    expect(page.locator(".manage-side .badge--published")).to_be_visible()
-    expect(page.locator(f".manage-side a[href='/events/{event_id}']")).to_be_visible()
+    status.locator("button[name=status][value=published]").click()
+    expect(status.locator(".badge--published")).to_be_visible()
+    expect(status.locator(f"a[href='/events/{event_id}']")).to_be_visible()
 
     page.locator("form[action='/logout'] button").click()
     expect(page).to_have_url(re.compile(r"/$"))
