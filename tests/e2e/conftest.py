@@ -185,10 +185,7 @@ def page(browser, live_server: LiveServer, browser_log: BrowserLog,
     page = context.new_page()
 
     def on_console(message) -> None:
-        # Chromium asks for /favicon.ico on its own; a missing one is no page error.
-        if message.type == "error" and not str(
-            message.location.get("url", "")
-        ).endswith("/favicon.ico"):
+        if message.type == "error":
             browser_log.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def on_response(response) -> None:
