@@ -7,9 +7,11 @@ the services, shared with the organiser pages.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import wraps
 from http import HTTPStatus
 
 from flask import request, url_for
+from flask_babel import force_locale
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
@@ -54,6 +56,18 @@ READ_ERRORS = (401,)
 WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 
+def in_english(view):
+    """The API speaks English: its codes and field names are English, and messages from
+    the services should not switch language with a browser session's preference."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with force_locale("en"):
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
 def documented_errors(*statuses: int):
     """Document the error responses an operation really returns (all as ErrorSchema)."""
 
@@ -73,6 +87,7 @@ def documented_errors(*statuses: int):
 @blp.response(200, EventListSchema)
 @documented_errors(*READ_ERRORS)
 @blp.doc(security=OPTIONAL_TOKEN)
+@in_english
 def list_events(page: int, per_page: int, **_filters):
     """List events, soonest first, filtered like the calendar pages.
 
@@ -99,6 +114,7 @@ def list_events(page: int, per_page: int, **_filters):
 @blp.response(200, EventSchema)
 @documented_errors(401, 404)
 @blp.doc(security=OPTIONAL_TOKEN)
+@in_english
 def get_event(event_id: int):
     """One event; 404 for events that do not exist or that you may not see."""
     return _visible_event(event_id, token_user())
@@ -112,6 +128,7 @@ def get_event(event_id: int):
 @blp.response(201, EventSchema)
 @documented_errors(400, 401, 403, 413, 415, 422)
 @blp.doc(security=TOKEN)
+@in_english
 def create_event(fields: dict):
     """Create an event of your organisation: a draft, or directly `planned`/`published`."""
     user = editor()
@@ -133,6 +150,7 @@ def create_event(fields: dict):
 @blp.response(200, EventSchema)
 @documented_errors(*WRITE_ERRORS)
 @blp.doc(security=TOKEN)
+@in_english
 def update_event(fields: dict, event_id: int):
     """Change any subset of an event's fields; the others stay as they are.
 
@@ -153,6 +171,7 @@ def update_event(fields: dict, event_id: int):
 @blp.response(200, EventSchema)
 @documented_errors(*WRITE_ERRORS)
 @blp.doc(security=TOKEN)
+@in_english
 def change_status(fields: dict, event_id: int):
     """Move the event along draft → planned (date reserved) → published → cancelled.
 
@@ -173,6 +192,7 @@ def change_status(fields: dict, event_id: int):
 @blp.response(200, EventSchema)
 @documented_errors(*WRITE_ERRORS)
 @blp.doc(security=TOKEN)
+@in_english
 def cancel_event(fields: dict, event_id: int):
     """Cancel the event (final). It stays visible, marked cancelled, with the reason."""
     user = editor()

@@ -333,3 +333,14 @@ def test_patch_switches_between_timed_and_whole_day(api, make_event, organiser_a
                             headers=headers).get_json()
     assert (timed_again["all_day"], timed_again["first_day"]) == (False, None)
     assert timed_again["sequence"] == stored(event.id).sequence == whole["sequence"] + 2
+
+
+def test_messages_are_english_even_for_a_german_session(api, client, make_event, organiser_a,
+                                                        token_for):
+    event = make_event(organisation=organiser_a.organisation, day=date(2027, 5, 8))
+    login(client, organiser_a)  # organiser_a prefers German
+    response = api.patch(f"/api/v1/events/{event.id}",
+                         json={"end": "2027-05-08T08:00:00+02:00"},
+                         headers=bearer(token_for(organiser_a)))
+    assert response.get_json()["error"]["fields"] == {
+        "end": ["The event must end after it starts."]}
