@@ -127,6 +127,22 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def csrf_app():
+    """An app with CSRF protection on, as in production; its engine is closed afterwards."""
+    apps = []
+
+    def make(test_config):
+        app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
 # --- factories ---------------------------------------------------------------------------
 
 

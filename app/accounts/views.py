@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from app.calendar.codes import ROLES
 from app.extensions import db
 from app.forms import put_errors
 from app.i18n import format_day, format_time
+from app.redirects import is_safe_next
 from app.time import to_local
 
 bp = Blueprint("accounts", __name__)
@@ -44,18 +44,6 @@ def page_helpers() -> dict:
 bp.context_processor(page_helpers)
 
 INVALID = 422
-
-
-def is_safe_next(target: str | None) -> bool:
-    """Only a relative path on this site: no scheme, no host, no ``//`` or ``\\`` tricks."""
-    if not target or len(target) > 500 or not target.startswith("/"):
-        return False
-    if target.startswith(("//", "/\\")) or "\\" in target:
-        return False
-    if any(ord(char) < 32 or char.isspace() for char in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
 
 
 def home_for(user: User) -> str:

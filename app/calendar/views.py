@@ -35,6 +35,7 @@ from app.calendar.services import (
     within,
 )
 from app.extensions import db
+from app.redirects import is_safe_next
 from app.reference.models import District, Industry
 from app.time import local_today
 
@@ -215,16 +216,7 @@ def event(event_id: int):
 
 def safe_next(target: str | None) -> str:
     """A same-site relative path to go back to; anything else (``//evil``, URLs) → ``/``."""
-    if not target or len(target) > 2000:
-        return url_for("calendar.index")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("calendar.index")
-    if any(ord(char) < 32 for char in target):
-        return url_for("calendar.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for("calendar.index")
-    return target
+    return target if is_safe_next(target) else url_for("calendar.index")
 
 
 @bp.post("/language")

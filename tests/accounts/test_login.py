@@ -7,27 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from app.accounts.models import User
-from app.accounts.views import is_safe_next
 from app.extensions import db
+from app.redirects import is_safe_next
 from tests.conftest import PASSWORD, login
-
-
-@pytest.fixture
-def csrf_app(request):
-    """An app with CSRF protection on, as in production; its engine is closed afterwards."""
-    apps = []
-
-    def make(test_config):
-        app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture

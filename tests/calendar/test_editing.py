@@ -8,26 +8,9 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.calendar.models import Event, EventChange
 from app.extensions import db
 from tests.conftest import login, municipality, utc
-
-
-@pytest.fixture
-def csrf_app(request):
-    """An app with CSRF protection on, as in production; its engine is closed afterwards."""
-    apps = []
-
-    def make(test_config):
-        app = create_app(test_config | {"WTF_CSRF_ENABLED": True})
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
