@@ -70,6 +70,13 @@ def check_password_rules(password: str) -> list[tuple[str, str]]:
     return []
 
 
+def generate_password() -> str:
+    """A random password that passes our own rules (a random one may be all letters)."""
+    while check_password_rules(password := secrets.token_urlsafe(12)):
+        pass
+    return password
+
+
 def create_user(
     email: str,
     role: str,
@@ -95,7 +102,7 @@ def create_user(
         errors.append(("company", str(_l("A company user belongs to a company."))))
     generated = None
     if password is None:
-        password = generated = secrets.token_urlsafe(12)
+        password = generated = generate_password()
     errors += check_password_rules(password)
     if errors:
         raise AccountError(errors)
@@ -173,9 +180,7 @@ def set_password(user: User, password: str) -> None:
 
 def reset_password(user: User) -> str:
     """Give ``user`` a generated password and return it (shown once to the admin)."""
-    password = secrets.token_urlsafe(12)
-    while check_password_rules(password):
-        password = secrets.token_urlsafe(12)
+    password = generate_password()
     user.set_password(password)
     db.session.flush()
     return password
