@@ -26,6 +26,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     return app
 
@@ -73,6 +74,12 @@ def register_cli(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     from app.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security import register
 
     register(app)
 
