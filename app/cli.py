@@ -11,6 +11,7 @@ from app.accounts import services as accounts
 from app.calendar.codes import ORGANISATION_KINDS, ROLES
 from app.extensions import db
 from app.reference.loader import load_reference_data
+from app.time import now_utc
 
 
 def _fail(error: Exception) -> None:
@@ -107,10 +108,49 @@ def create_user_command(
         click.echo(api_token)
 
 
+@click.command("publish-feeds")
+@click.option("--directory", type=click.Path(file_okay=False),
+              help="Write here instead of CALENDARS_DIR.")
+@with_appcontext
+def publish_feeds_command(directory: str | None) -> None:
+    """Write the all, district and industry feeds as static files (only changed ones)."""
+    from app.feeds.publish import publish_feeds
+
+    target = directory or current_app.config["CALENDARS_DIR"]
+    report = publish_feeds(target, now_utc())
+    for path in report.written:
+        click.echo(f"written    {path}")
+    for path in report.unchanged:
+        click.echo(f"unchanged  {path}")
+    click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged in {target}")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduled jobs in the foreground (one such process, not in the web workers)."""
+    import logging
+
+    from app.jobs import JOBS, build_scheduler
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler = build_scheduler(current_app._get_current_object())
+    for job in JOBS:
+        click.echo(f"{job.id}: {job.description} ({job.schedule})")
+    click.echo("Scheduler running; stop it with Ctrl+C.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
 commands = [
     init_db_command,
     load_reference_data_command,
     seed_demo_command,
     create_organisation_command,
     create_user_command,
+    publish_feeds_command,
+    scheduler_command,
 ]

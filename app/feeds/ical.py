@@ -7,7 +7,7 @@ events always give the same bytes — the static publisher relies on that.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -19,12 +19,21 @@ from app.time import local_today, local_zone, to_local
 
 PRODID = "-//Messekalender Südwestfalen//Feeds 1.0//DE"
 REFRESH_INTERVAL = timedelta(hours=6)
+CROSS = "CROSS"  # the industry code of cross-industry events
+_AUDIENCE_ORDER = {code: index for index, code in enumerate(AUDIENCES)}
 
 
 def build_calendar(
-    events: Sequence[Event], *, name: str, description: str, base_url: str
+    events: Sequence[Event], *, name: str, description: str, base_url: str,
+    occupations: Mapping[int, Sequence[str]] | None = None,
 ) -> icalendar.Calendar:
-    """A whole feed: calendar properties, one VTIMEZONE, one VEVENT per event."""
+    """A whole feed: calendar properties, one VTIMEZONE, one VEVENT per event.
+
+    ``occupations`` (event id → apprenticeships on offer) is the hook for booth sign-ups:
+    once companies book booths, the caller loads their occupations in one query and each
+    event's description lists them.
+    """
+    occupations = occupations or {}
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -39,7 +48,8 @@ def build_calendar(
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     calendar.add_component(_timezone(events))
     for event in events:
-        calendar.add_component(event_component(event, base_url))
+        calendar.add_component(
+            event_component(event, base_url, occupations=occupations.get(event.id, ())))
     return calendar
 
 
@@ -96,7 +106,9 @@ def _follows_eu_rule(zone, year: int, winter: timedelta, summer: timedelta) -> b
     )
 
 
-def event_component(event: Event, base_url: str) -> icalendar.Event:
+def event_component(
+    event: Event, base_url: str, *, occupations: Sequence[str] = ()
+) -> icalendar.Event:
     """One VEVENT; the UID never changes and SEQUENCE counts visible changes."""
     page = f"{base_url.rstrip('/')}/events/{event.id}"
     component = icalendar.Event()
@@ -113,7 +125,7 @@ def event_component(event: Event, base_url: str) -> icalendar.Event:
         component.add("dtend", to_local(event.ends_at))
     prefix = "Abgesagt: " if event.status == "cancelled" else ""
     component.add("summary", prefix + event.title)
-    component.add("description", describe(event, page))
+    component.add("description", describe(event, page, occupations=occupations))
     component.add("location", event.venue.address)
     latitude, longitude = event.venue.coordinates
     component.add("geo", (latitude, longitude))
@@ -127,12 +139,16 @@ def event_component(event: Event, base_url: str) -> icalendar.Event:
     return component
 
 
-def describe(event: Event, page: str) -> str:
-    """What a pupil needs to know, in plain German lines."""
+def describe(event: Event, page: str, *, occupations: Sequence[str] = ()) -> str:
+    """What a pupil needs to know, in plain German lines.
+
+    ``occupations`` are the apprenticeships the exhibitors offer (from booth sign-ups,
+    when that feature exists); without them the line is left out.
+    """
     with force_locale("de"):
         kind = str(EVENT_TYPES[event.event_type])
         audiences = []
-        for audience in event.audiences:
+        for audience in sorted(event.audiences, key=lambda a: _AUDIENCE_ORDER.get(a.code, 99)):
             label = str(AUDIENCES[audience.code])
             if audience.code == "pupils" and (audience.grade_from or audience.grade_to):
                 label += f" (Klasse {_grades(audience.grade_from, audience.grade_to)})"
@@ -141,12 +157,14 @@ def describe(event: Event, page: str) -> str:
     if event.status == "cancelled":
         reason = f": {event.cancellation_reason}" if event.cancellation_reason else ""
         lines += [f"ABGESAGT{reason}", ""]
-    lines.append(f"{kind} in {event.venue.municipality.name} "
-                 f"({event.venue.municipality.district.name}).")
+    town = event.venue.municipality
+    lines.append(f"{kind} in {town.name}, {town.district.name}.")
     if audiences:
         lines.append("Für: " + ", ".join(audiences) + ".")
-    if event.industries:
-        lines.append("Branchen: " + ", ".join(i.name_de for i in event.industries) + ".")
+    if industries := _industries(event):
+        lines.append(f"Branchen: {industries}.")
+    if occupations:
+        lines.append("Ausbildungsberufe: " + ", ".join(occupations) + ".")
     lines.append(f"Veranstalter: {event.organisation.name}.")
     if event.description:
         lines += ["", event.description]
@@ -156,8 +174,17 @@ def describe(event: Event, page: str) -> str:
         lines += ["", f"Kontakt: {contact}"]
     if event.url:
         lines.append(f"Veranstalter-Website: {event.url}")
-    lines += ["", f"Alle Angaben: {page}"]
+    lines += ["", f"Alle Angaben im Messekalender: {page}"]
     return "\n".join(lines)
+
+
+def _industries(event: Event) -> str:
+    """The named industries; the catch-all "cross-industry" reads as "many" to a pupil."""
+    names = [industry.name_de for industry in event.industries if industry.code != CROSS]
+    cross = len(names) < len(event.industries)
+    if not names:
+        return "Betriebe aus vielen Branchen" if cross else ""
+    return ", ".join(names) + (" und viele weitere" if cross else "")
 
 
 def _grades(first: int | None, last: int | None) -> str:

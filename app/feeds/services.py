@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -14,6 +15,7 @@ from app.calendar.codes import AUDIENCES, EVENT_TYPES
 from app.calendar.models import Event
 from app.calendar.services import EventFilter, events_query
 from app.extensions import db
+from app.feeds.ical import build_calendar
 from app.reference.models import District, Industry
 from app.time import as_utc, local_zone
 
@@ -38,6 +40,20 @@ def _in_feed(now: datetime):
 def feed_events(event_filter: EventFilter, now: datetime) -> Select:
     """Published events, and cancelled ones for 30 days after their cancellation."""
     return event_filter.apply(events_query().where(_in_feed(now)))
+
+
+def upcoming_feed_events(event_filter: EventFilter, now: datetime, limit: int) -> list[Event]:
+    """The next events of a feed (not yet over), for the feed builder's preview."""
+    query = feed_events(event_filter, now).where(Event.ends_at > now).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def render_feed(event_filter: EventFilter, now: datetime) -> bytes:
+    """The feed as bytes; the web route and the static publisher send the very same."""
+    events = db.session.execute(feed_events(event_filter, now)).scalars().all()
+    return build_calendar(events, name=feed_name(event_filter),
+                          description=feed_description(event_filter),
+                          base_url=current_app.config["BASE_URL"]).to_ical()
 
 
 @dataclass(frozen=True)
@@ -65,8 +81,8 @@ def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> V
     return Validator(hashlib.sha256(key.encode()).hexdigest()[:32], last_change)
 
 
-def feed_name(event_filter: EventFilter) -> str:
-    """A German name that says what the feed contains, e.g. for the calendar list."""
+def _scope(event_filter: EventFilter) -> list[str]:
+    """The chosen districts, industries, audiences and types in German, for names."""
     parts = []
     if event_filter.districts:
         names = db.session.execute(
@@ -85,17 +101,27 @@ def feed_name(event_filter: EventFilter) -> str:
             parts.append("für " + ", ".join(str(AUDIENCES[c]) for c in event_filter.audiences))
         if event_filter.types:
             parts.append(", ".join(str(EVENT_TYPES[c]) for c in event_filter.types))
+    return parts
+
+
+def feed_name(event_filter: EventFilter) -> str:
+    """A German name that says what the feed contains, e.g. for the calendar list."""
+    parts = _scope(event_filter)
     name = "Messekalender Südwestfalen"
     return f"{name}: {' · '.join(parts)}" if parts else name
 
 
 def feed_description(event_filter: EventFilter) -> str:
-    scope = "aller Veranstalter" if event_filter.is_empty else "der gewählten Auswahl"
-    return (
-        f"Ausbildungsmessen, Azubi-Speed-Datings, Jobmessen und Infoabende in Südwestfalen "
-        f"(Hochsauerlandkreis, Kreis Olpe, Kreis Siegen-Wittgenstein, Kreis Soest, "
-        f"Märkischer Kreis) {scope}. Abgesagte Termine bleiben 30 Tage als abgesagt sichtbar."
-    )
+    """The feed's German description: what it holds and how changes reach subscribers."""
+    what = ("Ausbildungsmessen, Azubi-Speed-Datings, Job- und Fachkräftemessen, Tage der "
+            "offenen Tür und Infoabende in Südwestfalen")
+    if parts := _scope(event_filter):
+        scope = f"{what}. Auswahl: {' · '.join(parts)}."
+    else:
+        scope = (f"{what}: alle Termine aller Veranstalter im Hochsauerlandkreis, im Kreis "
+                 f"Olpe, im Kreis Siegen-Wittgenstein, im Kreis Soest und im Märkischen Kreis.")
+    return (f"{scope} Neue Termine, Änderungen und Absagen erscheinen von selbst; abgesagte "
+            f"Termine bleiben 30 Tage lang mit dem Hinweis „Abgesagt“ sichtbar.")
 
 
 def google_calendar_url(event: Event, page_url: str) -> str:

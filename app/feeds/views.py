@@ -89,11 +89,7 @@ def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
                                 last_modified=validator.last_modified):
         response = Response(status=304)
     else:
-        events = db.session.execute(feeds.feed_events(event_filter, now)).scalars().all()
-        ics = build_calendar(events, name=feeds.feed_name(event_filter),
-                             description=feeds.feed_description(event_filter),
-                             base_url=base_url).to_ical()
-        response = Response(ics, mimetype="text/calendar")
+        response = Response(feeds.render_feed(event_filter, now), mimetype="text/calendar")
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(validator.etag)
     if validator.last_modified:

@@ -1,0 +1,101 @@
+"""Every scheduled job, registered in one place.
+
+The scheduler runs in a process of its own (``flask --app wsgi scheduler``), never inside
+``create_app``: every web worker would start one. A job is a thin function that opens an
+app context and calls a service; its id is stable, because logs and the scheduler know a
+job by it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from app.feeds import publish
+from app.time import now_utc
+
+logger = logging.getLogger(__name__)
+
+# Every job: a run that was missed (the process was busy or asleep) runs once, late, if it
+# is not older than the grace time; never two runs of one job at the same time.
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5 * 60}
+
+
+@contextmanager
+def single_instance(job_id: str) -> Iterator[bool]:
+    """Whether this process may run ``job_id`` now.
+
+    The place for the lock across processes (two schedulers started by mistake): a later
+    change takes a database lock here and yields False when another process holds it.
+    Today ``max_instances=1`` only guards within one scheduler process.
+    """
+    yield True
+
+
+def publish_feeds_job(app: Flask) -> publish.PublishReport | None:
+    """Write the static feeds when events changed, and at least hourly (see publish.py).
+
+    The state of the last run lives in the app object of the scheduler process, so a new
+    process (e.g. after a deploy) always publishes once; unchanged files are not rewritten.
+    """
+    with app.app_context(), single_instance("publish-feeds") as allowed:
+        if not allowed:
+            return None
+        state = app.extensions.setdefault("messekalender.publish_state", publish.PublishState())
+        report = publish.publish_if_changed(app.config["CALENDARS_DIR"], now_utc(), state)
+        if report is None:
+            logger.info("publish-feeds: no event changed since the last run, skipped")
+        else:
+            logger.info("publish-feeds: %d written, %d unchanged",
+                        len(report.written), len(report.unchanged))
+        return report
+
+
+@dataclass(frozen=True)
+class Job:
+    """One entry of the schedule: an APScheduler trigger and the function it runs."""
+
+    id: str
+    func: Callable[[Flask], object]
+    trigger: str
+    trigger_args: Mapping[str, int] = field(default_factory=dict)
+    description: str = ""
+    run_at_start: bool = False
+
+    @property
+    def schedule(self) -> str:
+        every = ", ".join(f"{value} {name}" for name, value in self.trigger_args.items())
+        return f"{self.trigger}: {every}" + (", and at start" if self.run_at_start else "")
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        id="publish-feeds",
+        func=publish_feeds_job,
+        trigger="interval",
+        trigger_args={"minutes": 10},
+        description="Write the static iCal feeds to CALENDARS_DIR when events changed",
+        run_at_start=True,
+    ),
+)
+
+
+def build_scheduler(
+    app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler
+) -> BaseScheduler:
+    """A scheduler (not started) with every job of ``JOBS``, each given ``app``."""
+    scheduler = scheduler_class(timezone=ZoneInfo(app.config["TIMEZONE"]),
+                                job_defaults=JOB_DEFAULTS)
+    for job in JOBS:
+        extra = {"next_run_time": datetime.now(UTC)} if job.run_at_start else {}
+        scheduler.add_job(job.func, job.trigger, args=(app,), id=job.id, name=job.description,
+                          replace_existing=True, **job.trigger_args, **extra)
+    return scheduler
