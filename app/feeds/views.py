@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 from werkzeug.http import is_resource_modified
 
 from app.calendar import services as calendar
-from app.calendar.codes import DISTRICT_CODES, INDUSTRY_CODES
+from app.calendar.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
 from app.calendar.models import Event
+from app.calendar.views import _filter_choices, _filter_message
 from app.extensions import db
 from app.feeds import services as feeds
-from app.feeds.ical import build_calendar
+from app.feeds.ical import REFRESH_INTERVAL, build_calendar
+from app.feeds.qr import qr_svg
 from app.time import now_utc
 
 bp = Blueprint("feeds", __name__)
 
 CACHE_CONTROL = "public, max-age=900"
+FILTER_NAMES = ("district", "industry", "audience", "type")
+PREVIEW_SIZE = 10
 
 
 @bp.app_template_global()
@@ -26,6 +32,46 @@ def add_to_calendar_links(event: Event) -> dict[str, str]:
     page = url_for("calendar.event", event_id=event.id, _external=True)
     return {"ics": url_for("feeds.single_event", event_id=event.id),
             "google": feeds.google_calendar_url(event, page)}
+
+
+@bp.get("/feeds")
+def index():
+    """The feed builder: a school picks filters and gets addresses, a QR code, a preview."""
+    errors: list[str] = []
+    try:
+        # Only the four filters: a subscription has no date range.
+        event_filter = calendar.EventFilter.from_args(MultiDict(
+            [(name, value) for name in FILTER_NAMES for value in request.args.getlist(name)]))
+    except calendar.FilterError as error:
+        errors.append(_filter_message(error))
+        event_filter = calendar.EventFilter()
+    url = current_app.config["BASE_URL"].rstrip("/") + subscription_path(event_filter)
+    context = {
+        "event_filter": event_filter,
+        "choices": _filter_choices(),
+        "audiences": AUDIENCES,
+        "event_types": EVENT_TYPES,
+        "errors": errors,
+        "feed_url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[-1],
+        "feed_name": feeds.feed_name(event_filter),
+        "qr_code": qr_svg(url, title=_("QR code of the feed address")),
+        "preview": feeds.upcoming_feed_events(event_filter, now_utc(), PREVIEW_SIZE),
+        "preview_size": PREVIEW_SIZE,
+        "refresh_hours": int(REFRESH_INTERVAL.total_seconds() // 3600),
+    }
+    return render_template("feeds/index.html", **context), (400 if errors else 200)
+
+
+def subscription_path(event_filter: calendar.EventFilter) -> str:
+    """The shortest feed address: one district or one industry has a file of its own
+    (served statically when published), anything else is the all-feed with filters."""
+    args = event_filter.to_args()
+    if list(args) == ["district"] and len(event_filter.districts) == 1:
+        return url_for("feeds.district", code=event_filter.districts[0])
+    if list(args) == ["industry"] and len(event_filter.industries) == 1:
+        return url_for("feeds.industry", code=event_filter.industries[0])
+    return url_for("feeds.all_events", **args)
 
 
 def _plain(status: int, message: str) -> Response:
