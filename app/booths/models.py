@@ -1,0 +1,214 @@
+"""Fair set-up, booth categories and bookings.
+
+The database itself keeps the booking invariants (see ``services`` for the locking):
+
+* ``places_taken`` of a category counts its confirmed and pending bookings and a CHECK
+  keeps it between 0 and the capacity, so no code path can oversell a category;
+* a partial unique index allows one *active* booking per company and fair (``event_id``
+  is copied onto the booking for it, and a composite foreign key keeps the copy honest);
+* a waitlist position exists exactly for waitlisted bookings and is unique per category.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Company, User
+from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
+from app.calendar.models import Event
+from app.extensions import db
+from app.reference.models import Occupation
+from app.time import now_utc
+from app.types import UTCDateTime, one_of
+
+ACTIVE_SQL = one_of("status", ACTIVE_STATUSES)
+
+booking_occupations = Table(
+    "booking_occupations",
+    db.metadata,
+    Column("booking_id", ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True),
+    Column("occupation_id", ForeignKey("occupations.id"), primary_key=True),
+)
+
+
+class BoothSetup(db.Model):
+    """Whether and how an event takes exhibitors: the registration window and approval."""
+
+    __tablename__ = "booth_setups"
+    __table_args__ = (
+        CheckConstraint("closes_at > opens_at", name="window"),
+        CheckConstraint(one_of("approval", APPROVAL_MODES), name="approval"),
+        CheckConstraint(
+            "setup_starts_at IS NULL OR teardown_ends_at IS NULL"
+            " OR teardown_ends_at > setup_starts_at",
+            name="setup_teardown",
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    takes_exhibitors: Mapped[bool] = mapped_column(Boolean, default=True)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    approval: Mapped[str] = mapped_column(String(10), default="auto")
+    setup_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    teardown_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Set once the final exhibitor list has been queued for the organisers.
+    final_list_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    categories: Mapped[list[BoothCategory]] = relationship(
+        primaryjoin="BoothSetup.event_id == foreign(BoothCategory.event_id)",
+        order_by="BoothCategory.price_cents, BoothCategory.id",
+        viewonly=True,
+    )
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.approval == "manual"
+
+    def is_open(self, now: datetime) -> bool:
+        """Registration is open from ``opens_at`` (inclusive) to ``closes_at`` (exclusive)."""
+        return self.takes_exhibitors and self.opens_at <= now < self.closes_at
+
+
+class BoothCategory(db.Model):
+    """A kind of booth at a fair, e.g. "Standard 9 m²", with a number of places."""
+
+    __tablename__ = "booth_categories"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity"),
+        CheckConstraint("places_taken >= 0 AND places_taken <= capacity", name="places_taken"),
+        CheckConstraint("price_cents >= 0", name="price"),
+        CheckConstraint("size_m2 > 0", name="size"),
+        UniqueConstraint("event_id", "name", name="uq_booth_categories_event_id_name"),
+        # The target of the bookings' composite foreign key (category, event).
+        UniqueConstraint("id", "event_id", name="uq_booth_categories_id_event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    size_m2: Mapped[float] = mapped_column(Float)
+    price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    capacity: Mapped[int] = mapped_column(Integer)
+    # Confirmed + pending bookings; kept by the services under the category's lock.
+    places_taken: Mapped[int] = mapped_column(Integer, default=0)
+    includes_table: Mapped[bool] = mapped_column(Boolean, default=False)
+    includes_power: Mapped[bool] = mapped_column(Boolean, default=False)
+    includes_internet: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def places_free(self) -> int:
+        return self.capacity - self.places_taken
+
+    def __repr__(self) -> str:
+        return f"<BoothCategory {self.id} {self.name!r}>"
+
+
+class Booking(db.Model):
+    """A company's booking of a booth category at a fair."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint(one_of("status", BOOKING_STATUSES), name="status"),
+        CheckConstraint(
+            "(status = 'waitlisted' AND waitlist_position >= 1)"
+            " OR (status <> 'waitlisted' AND waitlist_position IS NULL)",
+            name="waitlist_position",
+        ),
+        CheckConstraint(f"staff_count BETWEEN 1 AND {MAX_STAFF}", name="staff_count"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_at"
+        ),
+        ForeignKeyConstraint(
+            ["category_id", "event_id"],
+            ["booth_categories.id", "booth_categories.event_id"],
+            name="fk_bookings_category_event",
+            ondelete="CASCADE",
+        ),
+        # One active booking per company and fair, enforced by the database.
+        Index(
+            "uq_bookings_active_company_event", "company_id", "event_id", unique=True,
+            sqlite_where=text(ACTIVE_SQL), postgresql_where=text(ACTIVE_SQL),
+        ),
+        # NULLs are distinct, so only waitlisted bookings take part.
+        UniqueConstraint(
+            "category_id", "waitlist_position", name="uq_bookings_category_waitlist"
+        ),
+        Index("ix_bookings_category_status", "category_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    waitlist_position: Mapped[int | None] = mapped_column(Integer)
+    staff_count: Mapped[int] = mapped_column(Integer, default=1)
+    power_needs: Mapped[str] = mapped_column(String(200), default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    cancelled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # Set when the 7-day reminder has been queued (the outbox key prevents doubles too).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    company: Mapped[Company] = relationship()
+    category: Mapped[BoothCategory] = relationship(
+        foreign_keys=[category_id],
+        primaryjoin="Booking.category_id == BoothCategory.id",
+    )
+    event: Mapped[Event] = relationship(
+        foreign_keys=[event_id], primaryjoin="Booking.event_id == Event.id", viewonly=True
+    )
+    occupations: Mapped[list[Occupation]] = relationship(
+        secondary=booking_occupations, order_by="Occupation.name"
+    )
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} {self.status}>"

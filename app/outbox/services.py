@@ -1,0 +1,207 @@
+"""Queue e-mails in the outbox and deliver them: over SMTP (``SMTP_URL``) or, without one,
+as ``.eml`` files in ``OUTBOX_DIR``.
+
+Never lost: a message is a row written in the same transaction as the change it reports.
+Never queued twice: its ``key`` is unique and ``queue`` inserts with ON CONFLICT DO NOTHING.
+Never sent twice: a worker first *claims* a due row with one conditional UPDATE (only one
+of several workers or scheduler processes can win it) and commits the claim; then it
+sends and marks the row sent. A worker that dies between sending and marking leaves a
+claim that expires after ``CLAIM_SECONDS``; the retry carries the same Message-ID, so the
+receiving side can recognise the duplicate, and a file already written is not written
+again. A failed delivery is retried with exponential back-off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.outbox.models import OutboxMessage
+
+CLAIM_SECONDS = 300
+FIRST_RETRY_SECONDS = 60
+MAX_RETRY_SECONDS = 6 * 3600
+SMTP_TIMEOUT = 30
+
+
+def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
+          language: str = "de", attachment_name: str | None = None,
+          attachment: bytes | None = None) -> bool:
+    """Put a message into the outbox unless one with ``key`` is there already.
+
+    Returns whether it was new. Flushes nothing else; the caller commits.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(
+        key=key[:200], recipient=recipient, language=language, subject=subject[:300],
+        body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
+        attempts=0, next_attempt_at=now,
+    ).on_conflict_do_nothing(index_elements=["key"])
+    return db.session.execute(statement).rowcount == 1
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 … minutes after the 1st, 2nd, 3rd … failed attempt, at most 6 hours."""
+    seconds = FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=min(seconds, MAX_RETRY_SECONDS))
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage, outbox_id: int) -> None: ...
+
+
+@dataclass
+class SmtpTransport:
+    """``smtp://user:password@host:port`` (STARTTLS when the server offers it) or
+    ``smtps://…`` (TLS from the start)."""
+
+    url: str
+
+    def send(self, message: EmailMessage, outbox_id: int) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+        host = parts.hostname or "localhost"
+        if parts.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465,
+                                                    timeout=SMTP_TIMEOUT)
+        else:
+            client = smtplib.SMTP(host, parts.port or 25, timeout=SMTP_TIMEOUT)
+        with client:
+            client.ehlo()
+            if parts.scheme == "smtp" and client.has_extn("starttls"):
+                client.starttls()
+                client.ehlo()
+            if parts.username:
+                client.login(unquote(parts.username), unquote(parts.password or ""))
+            client.send_message(message)
+
+
+@dataclass
+class FileTransport:
+    """Writes each message once as ``<id>.eml`` (exclusive create: never twice)."""
+
+    directory: Path
+
+    def send(self, message: EmailMessage, outbox_id: int) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / f"{outbox_id:08d}.eml"
+        if target.exists():
+            return  # written by an earlier attempt that died before marking the row
+        temporary = self.directory / f".{outbox_id:08d}.{os.getpid()}.tmp"
+        temporary.write_bytes(message.as_bytes())
+        try:
+            os.link(temporary, target)  # fails if it exists: at most one file per message
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def transport_from_config() -> Transport:
+    url = current_app.config.get("SMTP_URL")
+    if url:
+        return SmtpTransport(url)
+    return FileTransport(Path(current_app.config["OUTBOX_DIR"]))
+
+
+def sender() -> str:
+    configured = current_app.config.get("MAIL_FROM")
+    if configured:
+        return configured
+    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "localhost"
+    if "." not in host:
+        host = "messekalender.invalid"
+    return f"Messekalender Südwestfalen <noreply@{host}>"
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The MIME message; its Message-ID is derived from the outbox key (stable on retry)."""
+    email = EmailMessage()
+    email["From"] = sender()
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
+    email["Message-ID"] = f"<{digest}@messekalender.outbox>"
+    email["Content-Language"] = message.language
+    email.set_content(message.body)
+    if message.attachment is not None and message.attachment_name:
+        kind = mimetypes.guess_type(message.attachment_name)[0] or "application/octet-stream"
+        if message.attachment_name.endswith(".ics"):
+            kind = "text/calendar"
+        maintype, subtype = kind.split("/", 1)
+        email.add_attachment(message.attachment, maintype=maintype, subtype=subtype,
+                             filename=message.attachment_name)
+    return email
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def _due(now: datetime):
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
+
+
+def deliver_outbox(now: datetime, *, transport: Transport | None = None,
+                   limit: int = 100) -> DeliveryReport:
+    """Send the due messages, oldest first. Commits after each claim and each result
+    (a delivery cannot be rolled back, so its record must not be either)."""
+    transport = transport or transport_from_config()
+    report = DeliveryReport()
+    db.session.commit()
+    ids = db.session.execute(
+        select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(limit)
+    ).scalars().all()
+    for message_id in ids:
+        claimed = db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now))
+            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                    attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed != 1:
+            continue  # another worker has it
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        try:
+            transport.send(build_email(message), message.id)
+        except (smtplib.SMTPException, OSError, ValueError) as error:
+            db.session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id)
+                .values(claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:2000],
+                        next_attempt_at=now + retry_delay(message.attempts))
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            current_app.logger.warning("outbox: message %s failed (attempt %s): %s",
+                                       message_id, message.attempts, error)
+            report.failed.append(message_id)
+            continue
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id)
+            .values(sent_at=now, claimed_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        report.sent.append(message_id)
+    return report
