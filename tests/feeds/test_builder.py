@@ -5,11 +5,18 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from app.calendar import services as calendar
 from app.extensions import db
 from app.feeds.qr import qr_svg
 from app.time import local_today, now_utc
+
+
+def de(msgid: str, **values) -> str:
+    """The German text the page shows (the tests do not pin the translator's wording)."""
+    with force_locale("de"):
+        return gettext(msgid, **values)
 
 
 def field_value(page: str, field_id: str) -> str:
@@ -27,6 +34,9 @@ def get_page(client, query: str = "", status: int = 200) -> str:
     response = client.get("/feeds" + query)
     assert response.status_code == status, response.data[:500]
     return response.data.decode()
+
+
+UNKNOWN_DISTRICT = "Unknown district. Please choose districts from the list."
 
 
 @pytest.mark.parametrize(
@@ -95,8 +105,10 @@ def test_preview_lists_exactly_the_feeds_next_events(client, make_event):
     everything = get_page(client)
     assert set(preview_titles(everything)) == {"Siegen bald", "Siegen abgesagt",
                                                "Siegen später", "Meschede"}
-    assert preview_titles(get_page(client, "?district=OE")) == []
-    assert "noch keine kommenden Termine" in get_page(client, "?district=OE")
+    empty = html.unescape(get_page(client, "?district=OE"))
+    assert preview_titles(empty) == [] and "feed-preview--empty" in empty
+    assert de("No upcoming events match this choice yet. You can subscribe anyway: new events "
+              "appear in your calendar as soon as they are published.") in empty
 
 
 def test_preview_shows_ten_and_says_there_are_more(client, make_event):
@@ -105,7 +117,8 @@ def test_preview_shows_ten_and_says_there_are_more(client, make_event):
         make_event(f"Messe {n:02d}", day=first + timedelta(days=n))
     titles = preview_titles(get_page(client))
     assert titles == [f"Messe {n:02d}" for n in range(10)]
-    assert "dies sind die nächsten 10" in get_page(client)
+    more = de("The feed holds more events; these are the next %(count)s.", count=10)
+    assert more in html.unescape(get_page(client))
 
 
 def test_a_cancellation_older_than_30_days_leaves_the_preview(client, make_event):
@@ -119,15 +132,25 @@ def test_a_cancellation_older_than_30_days_leaves_the_preview(client, make_event
 
 def test_instructions_for_every_app_with_refresh_notes(client):
     page = html.unescape(get_page(client))
-    assert "<h1>Kalender abonnieren</h1>" in page
-    for app_name in ("Google Calendar", "Outlook im Web und Outlook.com", "Outlook für Windows",
-                     "Apple Kalender", "iPhone und iPad", "Thunderbird"):
-        assert app_name in page, app_name
-    assert page.count("Wie oft aktualisiert wird:") == 5
-    for note in ("alle 8 bis 24 Stunden", "etwa alle 3 Stunden", "alle 6 Stunden",
-                 "alle 5 oder 15 Minuten", "alle 30 Minuten"):
-        assert note in page, note
-    assert page.count("typischerweise") >= 5
+    assert f"<h1>{de('Subscribe to the calendar')}</h1>" in page
+    for app_name in ("Google Calendar", "Outlook on the web and Outlook.com",
+                     "Outlook for Windows", "Apple Calendar", "iPhone and iPad", "Thunderbird"):
+        assert de(app_name) in page, app_name
+    assert page.count(de("How often it updates:")) == 5
+    notes = [
+        de("typically every 8 to 24 hours; this cannot be changed, so a change may take up "
+           "to a day to appear."),
+        de("typically about every 3 hours, sometimes only once a day."),
+        de("typically as often as the feed suggests (every %(hours)s hours for this feed); "
+           "otherwise about once a day.", hours=6),
+        de("as often as you choose on the Mac (“Auto-refresh”), typically every 5 or 15 "
+           "minutes, every hour, day or week."),
+        de("as often as set in the calendar’s properties (“Refresh calendar”), typically "
+           "every 30 minutes."),
+    ]
+    for note, figure in zip(notes, ("8 bis 24", "3 Stunden", "6 Stunden", "15 Minuten",
+                                    "30 Minuten"), strict=True):
+        assert note in page and figure in note, note
 
 
 def test_english_page(client):
@@ -144,7 +167,8 @@ def test_header_and_event_page_link_to_the_builder(client, make_event):
     page = client.get(f"/events/{event.id}").data.decode()
     assert 'href="/feeds"' in page  # the header's "Subscribe"
     link = re.search(r'<a href="(/feeds\?district=OE)">([^<]+)</a>', page)
-    assert link and html.unescape(link[2]) == "Alle Termine abonnieren: Kreis Olpe"
+    assert link and html.unescape(link[2]) == de("Subscribe to all events in %(district)s",
+                                                 district="Kreis Olpe")
     builder = get_page(client, link[1].removeprefix("/feeds"))
     assert field_value(builder, "feed-url").endswith("/feeds/district/OE.ics")
 
@@ -161,20 +185,20 @@ def test_copy_buttons_need_javascript_and_no_inline_script(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("?district=XX", "Unbekannter Kreis"),
-        ("?industry=BANKEN", "Unbekannte Branche"),
-        ("?audience=" + "x" * 5000, "Unbekannte Zielgruppe"),
-        ("?type=%00%ff", "Unbekannte Veranstaltungsart"),
-        ("?" + "&".join(["district=HSK"] * 50), "Unbekannter Kreis"),
-        ("?district=HSK%0D%0ASet-Cookie:%20x=1", "Unbekannter Kreis"),
-        ("?district=<script>alert(1)</script>", "Unbekannter Kreis"),
+        ("?district=XX", UNKNOWN_DISTRICT),
+        ("?industry=BANKEN", "Unknown industry. Please choose industries from the list."),
+        ("?audience=" + "x" * 5000, "Unknown audience. Please choose audiences from the list."),
+        ("?type=%00%ff", "Unknown event type. Please choose event types from the list."),
+        ("?" + "&".join(["district=HSK"] * 50), UNKNOWN_DISTRICT),
+        ("?district=HSK%0D%0ASet-Cookie:%20x=1", UNKNOWN_DISTRICT),
+        ("?district=<script>alert(1)</script>", UNKNOWN_DISTRICT),
     ],
 )
 def test_hostile_query_strings_get_a_clear_message(client, query, message):
     response = client.get("/feeds" + query)
     assert response.status_code == 400
     page = html.unescape(response.data.decode())
-    assert message in page
+    assert de(message) in page and de(message) != message
     assert "<script>alert(1)</script>" not in response.data.decode()
     assert not any("x=1" in value for value in response.headers.getlist("Set-Cookie"))
     # The page still works: it offers the feed of everything.
