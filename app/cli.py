@@ -23,11 +23,16 @@ def _fail(error: Exception) -> None:
 @with_appcontext
 def init_db_command() -> None:
     """Apply the database migrations and load the reference data."""
+    from app.clashes.blackout import load_shipped_calendars
+
     upgrade()
     counts = load_reference_data()
+    calendars = load_shipped_calendars()
     db.session.commit()
     click.echo("Database is up to date. Reference data: "
                + ", ".join(f"{count} {name}" for name, count in counts.items()))
+    click.echo("Blackout calendars: "
+               + ", ".join(f"{name} ({count} periods)" for name, count in calendars.items()))
 
 
 @click.command("load-reference-data")
@@ -43,9 +48,11 @@ def load_reference_data_command() -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Fill the database with demo organisations, fairs, companies and users (idempotent)."""
+    from app.clashes.blackout import load_shipped_calendars
     from app.demo import DEMO_PASSWORD, seed_demo
 
     logins = seed_demo()
+    load_shipped_calendars()
     db.session.commit()
     click.echo(f"Demo data ready. Open {current_app.config['BASE_URL']}/ and log in with:")
     for login in logins:
@@ -145,6 +152,20 @@ def scheduler_command() -> None:
         click.echo("Scheduler stopped.")
 
 
+@click.command("scan-clashes")
+@with_appcontext
+def scan_clashes_command() -> None:
+    """Find date clashes between events, print a report (German), fail on open hard ones."""
+    from app.clashes.report import scan_report
+
+    lines, hard_open = scan_report(now_utc())
+    db.session.commit()
+    for line in lines:
+        click.echo(line)
+    if hard_open:
+        raise SystemExit(1)
+
+
 commands = [
     init_db_command,
     load_reference_data_command,
@@ -153,4 +174,5 @@ commands = [
     create_user_command,
     publish_feeds_command,
     scheduler_command,
+    scan_clashes_command,
 ]

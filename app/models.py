@@ -1,16 +1,16 @@
 """Import every model so that Alembic and ``db.create_all`` see the whole schema."""
 
 from app.accounts.models import ApiToken, Company, Organisation, User
-from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
-from app.outbox.models import OutboxMessage
+from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
 from app.reference.models import District, Industry, Municipality, Occupation
 
 __all__ = [
     "ApiToken",
-    "BoothCategory",
-    "BoothSetup",
-    "Booking",
+    "BlackoutCalendar",
+    "BlackoutPeriod",
+    "Clash",
+    "ClashAction",
     "Company",
     "District",
     "Event",
@@ -20,7 +20,6 @@ __all__ = [
     "Municipality",
     "Occupation",
     "Organisation",
-    "OutboxMessage",
     "User",
     "Venue",
 ]

@@ -1,0 +1,347 @@
+"""``/api/v1/clashes``: list stored clashes, check a planned event, accept and resolve.
+
+Everything here needs an organiser's (or admin's) token: clashes name events that are
+not public yet (date reservations).
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+from marshmallow import fields
+from marshmallow.validate import Length, OneOf, Range
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.api.auth import TOKEN, token_user
+from app.api.errors import api_abort, protect
+from app.api.events import _editable_event, _merge, _organisation_for, in_english
+from app.api.schemas import (
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    EventCreateSchema,
+    LocalDateTime,
+    Text,
+)
+from app.calendar import services as calendar
+from app.calendar.codes import DISTRICT_CODES, STATUSES
+from app.clashes import services as clashes
+from app.clashes.models import CLASH_STATUSES, Clash
+from app.clashes.rules import RULES
+from app.extensions import db
+
+blp = Blueprint(
+    "clashes", __name__, url_prefix="/api/v1/clashes",
+    description="Date clashes between events (same venue, same or neighbouring district, "
+    "too close, public holidays, school holidays). Organisers see the clashes of their "
+    "organisation's events, admins all. Each clash explains itself in German and English.",
+)
+protect(blp)
+
+MAX_WINDOW = 366
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class LanguagesSchema(ma.Schema):
+    de = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ClashEventSchema(ma.Schema):
+    """An event taking part in a clash, with what organisers need to talk to each other."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    type = fields.String(required=True)
+    status = fields.String(required=True, validate=OneOf(list(STATUSES)))
+    all_day = fields.Boolean(required=True)
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
+    first_day = fields.Date(required=True, allow_none=True)
+    last_day = fields.Date(required=True, allow_none=True)
+    venue = fields.String(required=True)
+    municipality = fields.String(required=True)
+    district = fields.String(required=True, validate=OneOf(DISTRICT_CODES))
+    organisation = fields.String(required=True)
+    organisation_id = fields.Integer(required=True)
+    contact_name = fields.String(required=True, allow_none=True)
+    contact_email = fields.String(required=True, allow_none=True)
+    contact_phone = fields.String(required=True, allow_none=True)
+
+    @ma.pre_dump
+    def _plain(self, event, **kwargs):
+        return {
+            "id": event.id, "title": event.title, "type": event.event_type,
+            "status": event.status, "all_day": event.all_day, "start": event.starts_at,
+            "end": event.ends_at, "first_day": event.first_day, "last_day": event.last_day,
+            "venue": event.venue.name, "municipality": event.venue.municipality.name,
+            "district": event.venue.municipality.district_code,
+            "organisation": event.organisation.name,
+            "organisation_id": event.organisation_id, "contact_name": event.contact_name,
+            "contact_email": event.contact_email, "contact_phone": event.contact_phone,
+        }
+
+
+class BlackoutRefSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    calendar = fields.String(required=True, attribute="calendar.name")
+    first_day = fields.Date(required=True)
+    last_day = fields.Date(required=True)
+
+
+class ActionSchema(ma.Schema):
+    action = fields.String(required=True)
+    at = LocalDateTime(required=True)
+    user = fields.String(required=True, allow_none=True,
+                         metadata={"description": "Who; null for the nightly scan."})
+    note = fields.String(required=True, allow_none=True)
+
+    @ma.pre_dump
+    def _plain(self, action, **kwargs):
+        user = action.user
+        return {"action": action.action, "at": action.at, "note": action.note,
+                "user": (user.name or user.email) if user else None}
+
+
+_RULE_HELP = ("`same_venue` and `same_district` are hard; `neighbour_district`, "
+              "`too_close`, `public_holiday` and `blackout` are soft.")
+
+
+class ClashSchema(ma.Schema):
+    """A stored clash, seen from your organisation's event (`event`)."""
+
+    id = fields.Integer(required=True)
+    rule = fields.String(required=True, validate=OneOf(list(RULES)),
+                         metadata={"description": _RULE_HELP})
+    severity = fields.String(required=True, validate=OneOf(["hard", "soft"]))
+    status = fields.String(required=True, validate=OneOf(CLASH_STATUSES))
+    active = fields.Boolean(required=True, metadata={
+        "description": "False when the last scan no longer found the clash."})
+    event = fields.Nested(ClashEventSchema, required=True)
+    other_event = fields.Nested(ClashEventSchema, required=True, allow_none=True)
+    blackout = fields.Nested(BlackoutRefSchema, required=True, allow_none=True)
+    holiday = fields.Date(required=True, allow_none=True)
+    explanation = fields.Nested(LanguagesSchema, required=True)
+    note = fields.String(required=True, allow_none=True)
+    decided_at = LocalDateTime(required=True, allow_none=True)
+    actions = fields.List(fields.Nested(ActionSchema), required=True)
+
+
+class ClashListSchema(ma.Schema):
+    items = fields.List(fields.Nested(ClashSchema), required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class ClashListArgsSchema(ma.Schema):
+    status = fields.String(validate=OneOf(CLASH_STATUSES))
+    severity = fields.String(validate=OneOf(["hard", "soft"]))
+    district = fields.String(validate=OneOf(DISTRICT_CODES))
+    event = fields.Integer(validate=Range(1, MAX_ID), metadata={
+        "description": "Only clashes of this event."})
+    include_gone = fields.Boolean(load_default=False, metadata={
+        "description": "Also clashes the last scan no longer found."})
+    page = fields.Integer(load_default=1, validate=Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=Range(1, MAX_PER_PAGE))
+
+
+class CheckInputSchema(EventCreateSchema):
+    """An event as you would create it; title and industries may be left out."""
+
+    class Meta:
+        exclude = ("status",)
+
+    title = Text(validate=Length(1, 200))
+    industries = fields.List(fields.String(), validate=Length(0, 7))
+    event_id = fields.Integer(strict=True, validate=Range(1, MAX_ID), metadata={
+        "description": "The event being edited: it is not compared with itself."})
+    suggest_days = fields.Integer(strict=True, validate=Range(1, MAX_WINDOW), metadata={
+        "description": "Also suggest free dates within this many days."})
+    keep_weekday = fields.Boolean(load_default=True)
+
+
+class FindingSchema(ma.Schema):
+    rule = fields.String(required=True, validate=OneOf(list(RULES)),
+                         metadata={"description": _RULE_HELP})
+    severity = fields.String(required=True, validate=OneOf(["hard", "soft"]))
+    other_event = fields.Nested(ClashEventSchema, required=True, allow_none=True,
+                                attribute="other")
+    blackout = fields.Nested(BlackoutRefSchema, required=True, allow_none=True,
+                             attribute="period")
+    holiday = fields.Date(required=True, allow_none=True)
+    explanation = fields.Nested(LanguagesSchema, required=True, attribute="messages")
+
+
+class CheckResultSchema(ma.Schema):
+    clashes = fields.List(fields.Nested(FindingSchema), required=True)
+    hard = fields.Integer(required=True)
+    soft = fields.Integer(required=True)
+    suggestions = fields.List(fields.Date(), required=True, metadata={
+        "description": "Free first days (empty unless `suggest_days` was given)."})
+
+
+class AcceptInputSchema(ma.Schema):
+    note = Text(required=True, validate=Length(1, clashes.MAX_NOTE))
+
+
+class ResolveInputSchema(ma.Schema):
+    note = Text(allow_none=True, validate=Length(max=clashes.MAX_NOTE))
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def organiser() -> User:
+    """Organisers and admins only."""
+    user = token_user()
+    if user is None:
+        api_abort(401)
+    if not (user.is_organiser or user.is_admin):
+        api_abort(403, "forbidden", "Only organisers see clashes.")
+    return user
+
+
+def _doc_errors(*statuses):
+    from http import HTTPStatus
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
+
+
+@blp.get("")
+@blp.arguments(ClashListArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, ClashListSchema)
+@_doc_errors(401, 403, 422)
+@blp.doc(security=TOKEN)
+@in_english
+def list_clashes(page: int, per_page: int, include_gone: bool, status=None, severity=None,
+                 district=None, event=None):
+    """Clashes of your organisation's events (admins: all), earliest event first."""
+    user = organiser()
+    query = clashes.clashes_for(user, status=status, severity=severity, district=district,
+                                event_id=event, include_gone=include_gone)
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)
+                               ).scalars().all()
+    return {"items": [_dump(clash, user) for clash in items], "page": page,
+            "per_page": per_page, "total": total, "pages": (total + per_page - 1) // per_page}
+
+
+@blp.post("/check")
+@blp.arguments(CheckInputSchema, description="The event as you would create it.")
+@blp.response(200, CheckResultSchema)
+@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@blp.doc(security=TOKEN)
+@in_english
+def check(fields_: dict):
+    """The clashes a planned event would cause; nothing is stored.
+
+    With `suggest_days`, also the next free first days (same weekday unless
+    `keep_weekday` is false) without any clash or holiday warning.
+    """
+    user = organiser()
+    editing = _editable_event(fields_["event_id"], user) if "event_id" in fields_ else None
+    organisation = (editing.organisation if editing and user.is_admin
+                    and "organisation_id" not in fields_
+                    else _organisation_for(user, fields_.get("organisation_id")))
+    data = calendar.EventData(title=fields_.get("title") or "-", event_type=fields_["type"],
+                              venue=None, all_day=bool(fields_.get("all_day")))
+    _merge(data, fields_)
+    if not data.industries:
+        data.industries = ["CROSS"]
+    try:
+        calendar.validate_event_data(data)
+        findings = clashes.check_candidate(data, organisation,
+                                           event_id=editing.id if editing else None)
+        suggestions = []
+        if "suggest_days" in fields_:
+            suggestions = clashes.suggest_free_dates(
+                data, organisation, window_days=fields_["suggest_days"],
+                keep_weekday=fields_["keep_weekday"],
+                event_id=editing.id if editing else None)
+        result = {
+            "clashes": findings, "suggestions": suggestions,
+            "hard": sum(1 for finding in findings if finding.is_hard),
+            "soft": sum(1 for finding in findings if not finding.is_hard),
+        }
+        CheckResultSchema().dump(result)  # load lazy attributes before the rollback
+    finally:
+        db.session.rollback()  # a venue given by address is not kept
+    return result
+
+
+@blp.post("/<int:clash_id>/accept")
+@blp.arguments(AcceptInputSchema)
+@blp.response(200, ClashSchema)
+@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@blp.doc(security=TOKEN)
+@in_english
+def accept(fields_: dict, clash_id: int):
+    """Accept the clash with a note: both events go ahead. It stays accepted until one of
+    the two events moves."""
+    user = organiser()
+    clash = _clash(clash_id, user)
+    _settle(clashes.accept, clash, user, fields_["note"])
+    return _dump(clash, user)
+
+
+@blp.post("/<int:clash_id>/resolve")
+@blp.arguments(ResolveInputSchema, required=False)
+@blp.response(200, ClashSchema)
+@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@blp.doc(security=TOKEN)
+@in_english
+def resolve(fields_: dict, clash_id: int):
+    """Mark the clash as settled, with an optional note."""
+    user = organiser()
+    clash = _clash(clash_id, user)
+    _settle(clashes.resolve, clash, user, fields_.get("note"))
+    return _dump(clash, user)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _clash(clash_id: int, user: User) -> Clash:
+    """The clash if ``user`` may see it; the same 404 otherwise."""
+    clash = db.session.get(Clash, clash_id) if 1 <= clash_id <= MAX_ID else None
+    if clash is None or not clashes.can_view(user, clash):
+        api_abort(404, "not_found", "No such clash.")
+    return clash
+
+
+def _settle(action, clash: Clash, user: User, note: str | None) -> None:
+    try:
+        action(clash, user, note)
+    except clashes.ClashPermissionError as error:
+        api_abort(403, "forbidden", error.message)
+    except clashes.ClashError as error:
+        api_abort(422, "validation_failed", error.message, fields={"note": [error.message]})
+    db.session.commit()
+
+
+def _dump(clash: Clash, user: User) -> dict:
+    """The clash from the side of the user's own event (the first event for admins)."""
+    event, other = clash.event, clash.other_event
+    if (other is not None and not user.is_admin
+            and event.organisation_id != user.organisation_id):
+        event, other = other, event
+    return {
+        "id": clash.id, "rule": clash.rule, "severity": clash.severity,
+        "status": clash.status, "active": clash.active, "event": event,
+        "other_event": other, "blackout": clash.blackout_period, "holiday": clash.holiday,
+        "explanation": clashes.clash_messages(clash, event), "note": clash.note,
+        "decided_at": clash.decided_at, "actions": clash.actions,
+    }
