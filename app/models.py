@@ -1,8 +1,10 @@
 """Import every model so that Alembic and ``db.create_all`` see the whole schema."""
 
 from app.accounts.models import ApiToken, Company, Organisation, User
+from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
+from app.outbox.models import OutboxMessage
 from app.reference.models import District, Industry, Municipality, Occupation
 
 __all__ = [
@@ -11,6 +13,9 @@ __all__ = [
     "BlackoutPeriod",
     "Clash",
     "ClashAction",
+    "BoothCategory",
+    "BoothSetup",
+    "Booking",
     "Company",
     "District",
     "Event",
@@ -20,6 +25,7 @@ __all__ = [
     "Municipality",
     "Occupation",
     "Organisation",
+    "OutboxMessage",
     "User",
     "Venue",
 ]

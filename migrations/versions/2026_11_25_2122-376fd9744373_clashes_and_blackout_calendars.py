@@ -1,7 +1,7 @@
 """clashes and blackout calendars
 
 Revision ID: 376fd9744373
-Revises: 99a32e333a6f
+Revises: f69f35581d60
 Create Date: 2026-11-25 21:22:20.022833
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '376fd9744373'
-down_revision = '99a32e333a6f'
+down_revision = 'f69f35581d60'
 branch_labels = None
 depends_on = None
 
