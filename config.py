@@ -48,6 +48,23 @@ class BaseConfig:
         },
     }
     PRODUCTION = False
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (env PROXY_COUNT).
+    # 0 trusts no header; set 1 behind one nginx, or client addresses (login lock-out,
+    # rate limits, audit log) are all the proxy's.
+    PROXY_FIX_X_FOR = 0
+    # Flask-Limiter: memory:// counts per process; with several workers or hosts use a
+    # shared store such as redis://host:6379 (env RATELIMIT_STORAGE_URI).
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10/minute"
+    API_READ_RATE_LIMIT = "300/minute"
+    API_WRITE_RATE_LIMIT = "60/minute"
+    # Login lock-out (kept in the database, so it holds across workers): this many failures
+    # within the window lock the e-mail address or client address for LOGIN_LOCKOUT seconds.
+    LOGIN_FAILURE_LIMIT = 5
+    LOGIN_FAILURE_WINDOW = 15 * 60
+    LOGIN_LOCKOUT = 15 * 60
 
 
 class DevelopmentConfig(BaseConfig):
@@ -92,6 +109,9 @@ def load_config(instance_path: Path) -> dict:
     for name in ("BASE_URL", "SMTP_URL", "CALENDARS_DIR", "TIMEZONE"):
         if value := os.environ.get(name):
             settings[name] = value
+    if value := os.environ.get("RATELIMIT_STORAGE_URI"):
+        settings["RATELIMIT_STORAGE_URI"] = value
+    settings["PROXY_FIX_X_FOR"] = int(os.environ.get("PROXY_COUNT") or 0)
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     settings["OUTBOX_DIR"] = str(instance_path / "outbox")
     return settings

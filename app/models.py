@@ -1,6 +1,7 @@
 """Import every model so that Alembic and ``db.create_all`` see the whole schema."""
 
 from app.accounts.models import ApiToken, Company, Organisation, User
+from app.accounts.security import AuditEntry, LoginFailure, LoginLock
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
@@ -13,6 +14,7 @@ __all__ = [
     "BlackoutPeriod",
     "Clash",
     "ClashAction",
+    "AuditEntry",
     "BoothCategory",
     "BoothSetup",
     "Booking",
@@ -22,6 +24,8 @@ __all__ = [
     "EventAudience",
     "EventChange",
     "Industry",
+    "LoginFailure",
+    "LoginLock",
     "Municipality",
     "Occupation",
     "Organisation",

@@ -3,11 +3,19 @@
 The Content-Security-Policy allows only this site's own scripts, styles, fonts and
 images: pages load nothing from third-party servers and carry no inline script or style
 (so an injected ``<script>`` would not run even if escaping ever failed).
+
+Rate limits (Flask-Limiter): the API counts reads and writes per token (or per client
+address without one); the login form's POST is limited per client address in
+``app.accounts.views``. Behind a reverse proxy the client address is only right when
+``PROXY_COUNT`` is set (see ``create_app``).
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import hashlib
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import ApplicationLimit
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -21,6 +29,37 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+def client_address() -> str:
+    """The client's address (after ProxyFix, the one the proxy saw)."""
+    return request.remote_addr or "unknown"
+
+
+def api_client() -> str:
+    """Whom an API request counts against: its bearer token (hashed: the storage may be
+    shared), else the client address."""
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return "ip:" + client_address()
+
+
+def _not_api() -> bool:
+    return not request.path.startswith("/api/")
+
+
+API_LIMITS = [
+    ApplicationLimit(lambda: current_app.config["API_READ_RATE_LIMIT"], key_function=api_client,
+                     scope="api-read", methods=["GET", "HEAD"], exempt_when=_not_api),
+    ApplicationLimit(lambda: current_app.config["API_WRITE_RATE_LIMIT"], key_function=api_client,
+                     scope="api-write", methods=["POST", "PUT", "PATCH", "DELETE"],
+                     exempt_when=_not_api),
+]
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def register(app: Flask) -> None:

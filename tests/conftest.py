@@ -54,6 +54,7 @@ def test_config(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,  # tests/test_security.py switches it on where it counts
         "BASE_URL": "http://localhost",
         "CALENDARS_DIR": str(calendars / "published"),
         "OUTBOX_DIR": str(calendars / "outbox"),

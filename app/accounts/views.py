@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,12 +28,20 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.models import User
+from app.accounts.security import (
+    audit,
+    clear_login_failures,
+    login_locked_until,
+    record_login_failure,
+    user_target,
+)
 from app.calendar.codes import ROLES
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import put_errors
 from app.i18n import format_day, format_time
 from app.redirects import is_safe_next
-from app.time import to_local
+from app.security import client_address, login_rate_limit
+from app.time import now_utc, to_local
 
 bp = Blueprint("accounts", __name__)
 
@@ -56,8 +74,13 @@ def home_for(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
-    """Log in with e-mail and password; one generic message for any wrong combination."""
+    """Log in with e-mail and password; one generic message for any wrong combination.
+
+    Repeated failures lock the e-mail address and the client address for a while (see
+    ``app.accounts.security``); the lock message is the same whether the account exists.
+    """
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
@@ -66,8 +89,25 @@ def login():
         form.next.data = wanted if is_safe_next(wanted) else ""
     status = 200
     if form.validate_on_submit():
+        ip = client_address()
+        locked_until = login_locked_until(form.email.data, ip)
+        if locked_until is not None:
+            form.form_errors.append(_(
+                "Too many failed logins. For your security, logging in is paused for "
+                "%(minutes)d minutes. Please try again later.",
+                minutes=max(1, round(current_app.config["LOGIN_LOCKOUT"] / 60)),
+            ))
+            retry = int((locked_until - now_utc()).total_seconds()) + 1
+            return render_template("accounts/login.html", form=form), 429, {
+                "Retry-After": str(max(retry, 1))}
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
+            email = accounts.normalise_email(form.email.data)
+            locked = record_login_failure(email, ip)
+            audit("login.failure", None, email, ip=ip)
+            if locked:
+                audit("login.locked", None, email, ip=ip, scopes=locked)
+            db.session.commit()
             form.form_errors.append(_("E-mail address or password is wrong."))
             status = 401
         elif not user.active:
@@ -78,6 +118,8 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
+            clear_login_failures(user.email)
+            audit("login.success", user, user_target(user), ip=ip)
             db.session.commit()
             flash(_("You are logged in."), "success")
             target = form.next.data
@@ -92,6 +134,9 @@ def logout():
     """Log out (POST with CSRF token, so a link on another site cannot log anyone out)."""
     if not LogoutForm().validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        audit("logout", current_user, user_target(current_user), ip=client_address())
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("calendar.index"))
@@ -143,6 +188,8 @@ def account_password():
             for message in put_errors(form, error.errors):
                 form.form_errors.append(message)
         else:
+            audit("password.changed", current_user, user_target(current_user),
+                  ip=client_address())
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
@@ -157,6 +204,8 @@ def create_token():
     if not form.validate_on_submit():
         return _render_account(INVALID, token_form=form)
     token = accounts.issue_token(current_user, form.label.data)
+    audit("token.created", current_user, user_target(current_user), ip=client_address(),
+          label=form.label.data)
     db.session.commit()
     flash(_("Your new API token is shown below. Copy it now: it will not be shown again."),
           "success")
@@ -173,6 +222,8 @@ def revoke_token(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     accounts.revoke_token(token)
+    audit("token.revoked", current_user, user_target(current_user), ip=client_address(),
+          label=token.label, token_id=token.id)
     db.session.commit()
     flash(_("The token “%(label)s” has been revoked.", label=token.label), "success")
     return redirect(url_for("accounts.account"))

@@ -10,12 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts import services as accounts
 from app.accounts.models import Company, Organisation, User
+from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
 from app.accounts.views import page_helpers
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
 from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
+from app.security import client_address
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.context_processor(page_helpers)
@@ -78,6 +80,9 @@ def organisations():
             db.session.rollback()
             form.form_errors.extend(put_errors(form, error.errors))
         else:
+            audit("organisation.created", current_user, f"organisation {organisation.name}",
+                  ip=client_address(), organisation_id=organisation.id,
+                  kind=organisation.kind)
             db.session.commit()
             flash(_("The organisation “%(name)s” has been created.", name=organisation.name),
                   "success")
@@ -92,6 +97,7 @@ def edit_organisation(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     form = OrganisationForm(obj=organisation if request.method == "GET" else None)
     if form.validate_on_submit():
+        before = _organisation_fields(organisation)
         try:
             accounts.update_organisation(
                 organisation, form.name.data, form.kind.data,
@@ -101,6 +107,11 @@ def edit_organisation(organisation_id: int):
             db.session.rollback()
             form.form_errors.extend(put_errors(form, error.errors))
         else:
+            after = _organisation_fields(organisation)
+            changes = {key: [before[key], after[key]] for key in after
+                       if before[key] != after[key]}
+            audit("organisation.changed", current_user, f"organisation {organisation.name}",
+                  ip=client_address(), organisation_id=organisation.id, changes=changes)
             db.session.commit()
             flash(_("The organisation “%(name)s” has been saved.", name=organisation.name),
                   "success")
@@ -108,6 +119,11 @@ def edit_organisation(organisation_id: int):
     status = INVALID if request.method == "POST" else 200
     return render_template("admin/organisation_form.html", organisation=organisation,
                            form=form), status
+
+
+def _organisation_fields(organisation: Organisation) -> dict:
+    return {"name": organisation.name, "kind": organisation.kind,
+            "website": organisation.website, "email": organisation.email}
 
 
 def _render_users(form: UserForm, status: int = 200, shown_password: tuple | None = None):
@@ -139,6 +155,9 @@ def users():
         db.session.rollback()
         form.form_errors.extend(put_errors(form, error.errors))
         return _render_users(form, INVALID)
+    audit("user.created", current_user, user_target(user), ip=client_address(),
+          role=user.role, organisation=organisation.name if user.organisation else None,
+          company=company.name if user.company else None)
     db.session.commit()
     flash(_("The user %(email)s has been created.", email=user.email), "success")
     if generated:
@@ -161,6 +180,8 @@ def set_active(user_id: int):
         for _field, message in error.errors:
             flash(message, "error")
         return redirect(url_for("admin.users"))
+    audit("user.activated" if active else "user.deactivated", current_user, user_target(user),
+          ip=client_address())
     db.session.commit()
     if active:
         flash(_("%(email)s can log in again.", email=user.email), "success")
@@ -176,6 +197,22 @@ def reset_password(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     password = accounts.reset_password(user)
+    audit("password.reset", current_user, user_target(user), ip=client_address())
     db.session.commit()
     flash(_("A new password has been set for %(email)s.", email=user.email), "success")
     return _render_users(UserForm(formdata=None), shown_password=(user.email, password))
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/audit")
+def audit_log():
+    """The security audit log, newest first, filtered by action and user."""
+    action = request.args.get("action", "")
+    action = action if action in ACTIONS else ""
+    user = request.args.get("user", "").strip()[:254]
+    page = db.paginate(audit_entries(action or None, user or None),
+                       per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", page=page, actions=ACTIONS,
+                           action=action, user=user, describe=describe)

@@ -39,6 +39,7 @@ MESSAGES = {
     413: "The request body is too large.",
     415: "Send the request body as JSON (Content-Type: application/json).",
     422: "The input is not valid; see 'fields'.",
+    429: "Too many requests; wait for the seconds in the Retry-After header, then retry.",
     500: "Internal server error.",
 }
 # Service field names → the API's field names.

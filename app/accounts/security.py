@@ -1,0 +1,229 @@
+"""Login throttling and the security audit log.
+
+Both live in the database, not in process memory, so that they hold across several web
+workers and hosts: a failed login recorded by one worker counts in every other.
+
+Throttling: after ``LOGIN_FAILURE_LIMIT`` failed logins within ``LOGIN_FAILURE_WINDOW``
+for one e-mail address (whether an account exists or not, so nobody learns that), or from
+one client address, that address is locked for ``LOGIN_LOCKOUT`` — even the right password
+is refused then. A successful login clears the account's failures.
+
+Audit log: one row per security-relevant action (who, what, on whom, from where), written
+by ``audit()`` in the same transaction as the action itself, so a rolled-back action
+leaves no entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, delete, func, or_, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db
+from app.time import now_utc
+from app.types import UTCDateTime
+
+# --- models ----------------------------------------------------------------------------
+
+
+class LoginFailure(db.Model):
+    """A failed login: the address that was tried and the client it came from."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "at"),
+        Index("ix_login_failures_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+
+
+class LoginLock(db.Model):
+    """A lock-out of an e-mail address (scope ``account``) or a client (scope ``ip``)."""
+
+    __tablename__ = "login_locks"
+    __table_args__ = (Index("ix_login_locks_scope_key_until", "scope", "key", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(254))
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """One security-relevant action. ``target`` is readable text ("user a@b.example")."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str | None] = mapped_column(String(300))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+# --- audit log -------------------------------------------------------------------------
+
+# The actions the log knows, with a label for the admin page. The codes are stable.
+ACTIONS = {
+    "login.success": _l("Login"),
+    "login.failure": _l("Failed login"),
+    "login.locked": _l("Login locked"),
+    "logout": _l("Logout"),
+    "password.changed": _l("Password changed"),
+    "password.reset": _l("Password reset"),
+    "token.created": _l("API token created"),
+    "token.revoked": _l("API token revoked"),
+    "user.created": _l("User created"),
+    "user.activated": _l("User activated"),
+    "user.deactivated": _l("User deactivated"),
+    "organisation.created": _l("Organisation created"),
+    "organisation.changed": _l("Organisation changed"),
+}
+
+
+def audit(action: str, actor: User | None, target: str | None = None, *,
+          ip: str | None = None, **details) -> AuditEntry:
+    """Record ``action`` by ``actor``; the caller commits with the action itself."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = AuditEntry(action=action, actor_id=actor.id if actor is not None else None,
+                       target=(target or "")[:300] or None,
+                       ip=(ip or "")[:45] or None, details=details, at=now_utc())
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def describe(details: dict) -> list[str]:
+    """An entry's details as short lines for the admin page ("name: old → new")."""
+    lines = []
+    for key, value in sorted((details or {}).items()):
+        if key == "changes" and isinstance(value, dict):
+            lines += [f"{name}: {old or '–'} → {new or '–'}"
+                      for name, (old, new) in sorted(value.items())]
+        elif value not in (None, "", [], {}):
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            lines.append(f"{key}: {shown}")
+    return lines
+
+
+def user_target(user: User) -> str:
+    return f"user {user.email}"
+
+
+def audit_entries(action: str | None = None, user: str | None = None):
+    """The log, newest first, as a ``Select`` to paginate; ``user`` matches the actor's
+    e-mail or the target text (case-insensitive, part of it is enough)."""
+    query = select(AuditEntry).outerjoin(AuditEntry.actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if user:
+        pattern = f"%{user.strip().lower()}%"
+        query = query.where(or_(func.lower(User.email).like(pattern),
+                                func.lower(AuditEntry.target).like(pattern)))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+# --- login throttling ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throttle:
+    limit: int
+    window: timedelta
+    lockout: timedelta
+
+
+def throttle_settings() -> Throttle:
+    config = current_app.config
+    return Throttle(
+        limit=config.get("LOGIN_FAILURE_LIMIT", 5),
+        window=timedelta(seconds=config.get("LOGIN_FAILURE_WINDOW", 15 * 60)),
+        lockout=timedelta(seconds=config.get("LOGIN_LOCKOUT", 15 * 60)),
+    )
+
+
+def _keys(email: str, ip: str) -> list[tuple[str, str]]:
+    return [("account", email.strip().lower()[:254]), ("ip", (ip or "unknown")[:45])]
+
+
+def login_locked_until(email: str, ip: str, now: datetime | None = None) -> datetime | None:
+    """When the lock on this e-mail address or client ends; None when neither is locked."""
+    now = now or now_utc()
+    until = None
+    for scope, key in _keys(email, ip):
+        found = db.session.execute(
+            select(func.max(LoginLock.until))
+            .where(LoginLock.scope == scope, LoginLock.key == key, LoginLock.until > now)
+        ).scalar_one_or_none()
+        if found is not None and (until is None or found > until):
+            until = found
+    return until
+
+
+def record_login_failure(email: str, ip: str, now: datetime | None = None) -> list[str]:
+    """Count a failed login; return the scopes ("account", "ip") that it has just locked."""
+    now = now or now_utc()
+    settings = throttle_settings()
+    (_, email_key), (_, ip_key) = _keys(email, ip)
+    db.session.add(LoginFailure(email=email_key, ip=ip_key, at=now))
+    db.session.flush()
+    locked = []
+    for scope, key, column in (("account", email_key, LoginFailure.email),
+                               ("ip", ip_key, LoginFailure.ip)):
+        # Counting starts afresh after a lock: failures up to it do not lock again.
+        since = now - settings.window
+        last_lock = db.session.execute(
+            select(func.max(LoginLock.locked_at))
+            .where(LoginLock.scope == scope, LoginLock.key == key)
+        ).scalar_one_or_none()
+        if last_lock is not None and last_lock >= since:
+            since = last_lock
+        failures = db.session.execute(
+            select(func.count()).select_from(LoginFailure)
+            .where(column == key, LoginFailure.at > since)
+        ).scalar_one()
+        if failures >= settings.limit:
+            db.session.add(LoginLock(scope=scope, key=key, locked_at=now,
+                                     until=now + settings.lockout))
+            locked.append(scope)
+    db.session.flush()
+    return locked
+
+
+def clear_login_failures(email: str) -> None:
+    """A successful login: the account's failed attempts no longer count."""
+    db.session.execute(
+        delete(LoginFailure).where(LoginFailure.email == email.strip().lower()[:254])
+    )
+    db.session.flush()
+
+
+def purge_login_records(now: datetime | None = None) -> int:
+    """Delete failures and locks that no longer matter (for a periodic job)."""
+    now = now or now_utc()
+    settings = throttle_settings()
+    removed = db.session.execute(
+        delete(LoginFailure).where(LoginFailure.at < now - settings.window)
+    ).rowcount
+    removed += db.session.execute(
+        delete(LoginLock).where(LoginLock.until < now - settings.window)
+    ).rowcount
+    db.session.flush()
+    return removed
