@@ -47,12 +47,12 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).values(
+    statement = insert(OutboxMessage.__table__).values(
         key=key[:200], recipient=recipient, language=language, subject=subject[:300],
         body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
         attempts=0, next_attempt_at=now,
-    ).on_conflict_do_nothing(index_elements=["key"])
-    return db.session.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
+    return db.session.execute(statement).first() is not None
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -94,13 +94,15 @@ class SmtpTransport:
 
 @dataclass
 class FileTransport:
-    """Writes each message once as ``<id>.eml`` (exclusive create: never twice)."""
+    """Writes each message once as ``<id>-<key digest>.eml`` (never twice; the digest
+    keeps a reused id, e.g. after the table was emptied, from matching an old file)."""
 
     directory: Path
 
     def send(self, message: EmailMessage, outbox_id: int) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.directory / f"{outbox_id:08d}.eml"
+        digest = message["Message-ID"].strip("<>").split("@")[0][:16]
+        target = self.directory / f"{outbox_id:08d}-{digest}.eml"
         if target.exists():
             return  # written by an earlier attempt that died before marking the row
         temporary = self.directory / f".{outbox_id:08d}.{os.getpid()}.tmp"
