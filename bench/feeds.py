@@ -6,7 +6,10 @@ the Flask test client (no network):
 
 - a full GET of /feeds/all.ics (query + build + serialise),
 - a conditional GET answered with 304 (the cheap validator query only),
-- reading the same bytes from a static file (the baseline nginx would serve).
+- reading the same bytes from a static file (the baseline nginx would serve),
+- ``publish_feeds`` writing all 13 static feeds: the first run, a run with no change
+  (every feed built and compared, none rewritten), and the scheduler's run with no change
+  (validators only, nothing built).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from app import create_app  # noqa: E402
 from app.accounts.models import Organisation  # noqa: E402
 from app.calendar import services as calendar  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.feeds.publish import PublishState, publish_feeds  # noqa: E402
 from app.reference.loader import load_reference_data  # noqa: E402
 from app.reference.models import Municipality  # noqa: E402
-from app.time import local_to_utc  # noqa: E402
+from app.time import local_to_utc, now_utc  # noqa: E402
 
 
 def timed(function, repeat: int) -> list[float]:
@@ -87,6 +91,27 @@ def main() -> None:
         report("GET /feeds/district/SI.ics (build)", timed(
             lambda: client.get("/feeds/district/SI.ics"), args.repeat))
         report("baseline: read the static file", timed(static.read_bytes, args.repeat * 5))
+        published = Path(folder) / "published"
+        with app.app_context():
+            state = PublishState()
+            start = time.perf_counter()
+            first_run = publish_feeds(published, now_utc(), state)
+            report(f"publish-feeds, first run ({len(first_run.written)} written)",
+                   [(time.perf_counter() - start) * 1000])
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                again = publish_feeds(published, now_utc())
+                runs.append((time.perf_counter() - start) * 1000)
+                db.session.rollback()
+            report(f"publish-feeds, no change ({len(again.written)} written)", runs)
+            runs = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                quiet = publish_feeds(published, now_utc(), state)
+                runs.append((time.perf_counter() - start) * 1000)
+                db.session.rollback()
+            report(f"scheduler job, no change ({len(quiet.skipped)} skipped)", runs)
 
 
 if __name__ == "__main__":

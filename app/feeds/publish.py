@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,8 +21,7 @@ from app.calendar.codes import DISTRICT_CODES, INDUSTRY_CODES
 from app.calendar.services import EventFilter
 from app.feeds import services as feeds
 
-# The scheduler publishes anyway after this long, even when the validator did not move:
-# it catches what the validator cannot see (renamed reference data, a new app version).
+# The scheduler builds every feed at least this often, whatever the validators say.
 FULL_PUBLISH_EVERY = timedelta(hours=1)
 # Published feeds are public; the web server may run as another user.
 FILE_MODE = 0o644
@@ -30,18 +29,20 @@ FILE_MODE = 0o644
 
 @dataclass(frozen=True)
 class PublishReport:
-    """Which files (paths relative to the folder) were written and which were unchanged."""
+    """Files (paths relative to the folder): written, built but unchanged, and skipped
+    (not even built, because their validator shows that nothing changed)."""
 
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass
 class PublishState:
-    """What the scheduler remembers between runs, to skip a run when nothing changed."""
+    """What the scheduler remembers between runs: each file's validator when written."""
 
-    validator: str | None = None
-    published_at: datetime | None = None
+    validators: dict[str, str] = field(default_factory=dict)
+    full_run_at: datetime | None = None
 
 
 def published_feeds() -> list[tuple[str, EventFilter]]:
@@ -53,37 +54,35 @@ def published_feeds() -> list[tuple[str, EventFilter]]:
     ]
 
 
-def publish_feeds(directory: str | Path, now: datetime) -> PublishReport:
-    """Write every feed of ``published_feeds()`` into ``directory`` where it changed."""
+def publish_feeds(
+    directory: str | Path, now: datetime, state: PublishState | None = None
+) -> PublishReport:
+    """Write every feed of ``published_feeds()`` into ``directory`` where its bytes changed.
+
+    With a ``state`` (the scheduler's), a feed whose cheap validator is the one of the
+    last run is not even built, except in a full run at least every FULL_PUBLISH_EVERY:
+    that catches what the validator cannot see (renamed reference data, a new app
+    version). The validator is read before building, so a change made during a run is
+    picked up by the next one.
+    """
     directory = Path(directory)
-    written, unchanged = [], []
+    base_url = current_app.config["BASE_URL"]
+    full = (state is None or state.full_run_at is None
+            or now - state.full_run_at >= FULL_PUBLISH_EVERY)
+    written, unchanged, skipped = [], [], []
     for path, event_filter in published_feeds():
+        validator = feeds.feed_validator(event_filter, now, base_url).etag
+        if (not full and state.validators.get(path) == validator
+                and (directory / path).exists()):
+            skipped.append(path)
+            continue
         changed = write_if_changed(directory / path, feeds.render_feed(event_filter, now))
         (written if changed else unchanged).append(path)
-    return PublishReport(tuple(written), tuple(unchanged))
-
-
-def publication_validator(now: datetime) -> str:
-    """The all-feed's cheap validator: it moves whenever any published feed would change."""
-    base_url = current_app.config["BASE_URL"]
-    return feeds.feed_validator(EventFilter(), now, base_url).etag
-
-
-def publish_if_changed(
-    directory: str | Path, now: datetime, state: PublishState
-) -> PublishReport | None:
-    """Publish unless the validator is the one of the last run and that run is recent.
-
-    Returns None when skipped. The validator is read before building, so a change made
-    during a run is picked up by the next one.
-    """
-    validator = publication_validator(now)
-    if (validator == state.validator and state.published_at is not None
-            and now - state.published_at < FULL_PUBLISH_EVERY):
-        return None
-    report = publish_feeds(directory, now)
-    state.validator, state.published_at = validator, now
-    return report
+        if state is not None:
+            state.validators[path] = validator
+    if state is not None and full:
+        state.full_run_at = now
+    return PublishReport(tuple(written), tuple(unchanged), tuple(skipped))
 
 
 def write_if_changed(target: Path, data: bytes) -> bool:

@@ -53,11 +53,12 @@ def test_publish_job_publishes_and_then_skips(app, tmp_path, make_event):
     first = jobs.publish_feeds_job(app)
     assert first is not None and len(first.written) == 13
     assert "Messe Siegen" in (tmp_path / "district" / "SI.ics").read_text()
-    assert jobs.publish_feeds_job(app) is None  # nothing changed: cheap
+    quiet = jobs.publish_feeds_job(app)  # nothing changed: cheap, nothing built
+    assert quiet.written == () and len(quiet.skipped) == 13
     make_event("Messe Olpe", town="Olpe", venue="Stadthalle Olpe")
     again = jobs.publish_feeds_job(app)
     assert again is not None and "district/OE.ics" in again.written
-    assert "district/HSK.ics" in again.unchanged
+    assert "district/HSK.ics" in again.skipped
     assert "Messe Olpe" in Path(tmp_path, "all.ics").read_text()
 
 

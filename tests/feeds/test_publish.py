@@ -137,19 +137,32 @@ def test_atomic_write_creates_folders_and_leaves_no_temporary_file(tmp_path):
     assert files_in(tmp_path) == {"deep/er/all.ics"}
 
 
-def test_publish_if_changed_skips_when_nothing_changed(app, tmp_path, two_fairs):
+def test_with_a_state_only_feeds_whose_validator_moved_are_built(app, tmp_path, two_fairs,
+                                                                  monkeypatch):
     siegen, _ = two_fairs
     state = publish.PublishState()
     now = now_utc()
-    assert len(publish.publish_if_changed(tmp_path, now, state).written) == 13
-    assert publish.publish_if_changed(tmp_path, now + timedelta(minutes=10), state) is None
+    assert len(publish.publish_feeds(tmp_path, now, state).written) == 13
+    built = []
+    render = publish.feeds.render_feed
+    monkeypatch.setattr(publish.feeds, "render_feed",
+                        lambda event_filter, at: built.append(event_filter) or render(
+                            event_filter, at))
+    quiet = publish.publish_feeds(tmp_path, now + timedelta(minutes=10), state)
+    assert quiet.written == quiet.unchanged == () and list(quiet.skipped) == FILES
+    assert built == []  # nothing changed: not a single feed was built
     rename(siegen, "Messe Siegen, neu")
-    report = publish.publish_if_changed(tmp_path, now_utc(), state)
+    report = publish.publish_feeds(tmp_path, now_utc(), state)
     assert set(report.written) == {"all.ics", "district/SI.ics", "industry/METALL.ics"}
-    # Hourly anyway, even when the validator did not move (nothing to rewrite then).
-    later = now_utc() + publish.FULL_PUBLISH_EVERY
-    report = publish.publish_if_changed(tmp_path, later, state)
-    assert report is not None and report.written == ()
+    assert len(built) == 3 and len(report.skipped) == 10
+    assert summaries(tmp_path / "district/SI.ics") == {"Messe Siegen, neu"}
+    # A deleted file is written again even though its validator did not move.
+    (tmp_path / "district/OE.ics").unlink()
+    assert publish.publish_feeds(tmp_path, now_utc(), state).written == ("district/OE.ics",)
+    # Every feed is built at least hourly, whatever the validators say; bytes decide.
+    built.clear()
+    later = publish.publish_feeds(tmp_path, now + publish.FULL_PUBLISH_EVERY, state)
+    assert len(built) == 13 and later.written == () and len(later.unchanged) == 13
 
 
 def test_cli_prints_what_it_wrote(app, runner, tmp_path, two_fairs):
