@@ -34,6 +34,7 @@ from app.clashes.rules import (
     RULES,
     SAME_DISTRICT,
     SAME_VENUE,
+    SEVERITY,
     TOO_CLOSE,
     TRAINING_FAIR,
     ClashConfig,
@@ -283,14 +284,28 @@ def clash_messages(clash: Clash, for_event: Event | None = None) -> dict[str, st
 
 @dataclass
 class Finding:
-    """A clash that an event being planned would cause (nothing is stored)."""
+    """A clash that an event being planned would cause (nothing is stored).
+
+    The explanation (``messages``) is rendered when first asked for: a date search runs
+    many checks and needs only whether they are empty.
+    """
 
     rule: str
     severity: str
     other: Event | None = None
     period: BlackoutPeriod | None = None
     holiday: date | None = None
-    messages: dict[str, str] = field(default_factory=dict)
+    subject_audiences: list[str] = field(default_factory=list)
+    subject_type: str = ""
+    _messages: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """``{"de": ..., "en": ...}``: names the other event, its organiser and why."""
+        if self._messages is None:
+            self._messages = messages(self.rule, self.subject_audiences, self.subject_type,
+                                      self.other, self.period, self.holiday)
+        return self._messages
 
     @property
     def rule_label(self) -> str:
@@ -310,50 +325,59 @@ def check_candidate(data: EventData, organisation: Organisation, *,
 
     Reads only the events near the candidate with indexed queries (start-time range
     within the candidate's days widened by the rules' slack, its own and neighbouring
-    districts) and judges each with the same rules as the full scan. ``event_id`` is the
-    event being edited, left out of the comparison. Returns [] while dates or venue are
-    missing.
+    districts, plain columns) and judges each with the same rules as the full scan; only
+    the events that clash are loaded as objects. ``event_id`` is the event being edited,
+    left out of the comparison. Returns [] while dates or venue are missing.
     """
     slot = candidate_slot(data, organisation)
     if slot is None:
         return []
     config = clash_config()
     borders = neighbours()
-    findings = []
-    for other in _nearby_events(slot, config, borders, exclude=event_id):
-        clash = pair_clash(slot, slot_of(other), config, borders)
+    subject = {"subject_audiences": list(data.audiences), "subject_type": data.event_type}
+    clashing = {}
+    for other in _nearby_slots(slot, config, borders, exclude=event_id):
+        clash = pair_clash(slot, other, config, borders)
         if clash is not None:
-            findings.append(Finding(clash.rule, clash.severity, other=other,
-                                    messages=messages(clash.rule, data.audiences,
-                                                      data.event_type, other)))
+            clashing[other.id] = clash.rule
+    findings = []
+    if clashing:
+        events = db.session.execute(
+            select(Event).where(Event.id.in_(clashing)).options(*_event_loading())
+            .order_by(Event.starts_at, Event.id)
+        ).scalars()
+        findings = [Finding(clashing[event.id], SEVERITY[clashing[event.id]], other=event,
+                            **subject) for event in events]
     first, last = date.fromordinal(slot.first_day), date.fromordinal(slot.last_day)
-    periods = {period.id: period for period in blackout_periods(first, last)}
-    for clash in day_clashes(slot, public_holidays(first, last), list(periods.values())):
+    periods = blackout_periods(first, last)
+    for clash in day_clashes(slot, public_holidays(first, last), periods):
         if clash.rule == PUBLIC_HOLIDAY:
-            day = date.fromisoformat(clash.subject)
-            findings.append(Finding(clash.rule, clash.severity, holiday=day, messages=messages(
-                clash.rule, data.audiences, data.event_type, holiday=day)))
+            findings.append(Finding(clash.rule, clash.severity,
+                                    holiday=date.fromisoformat(clash.subject), **subject))
         else:
-            period = db.session.get(BlackoutPeriod, int(clash.subject))
-            findings.append(Finding(clash.rule, clash.severity, period=period, messages=messages(
-                clash.rule, data.audiences, data.event_type, period=period)))
-    findings.sort(key=lambda finding: (
-        finding.severity != HARD,
-        finding.other.starts_at if finding.other else now_utc().replace(year=1),
-    ))
+            findings.append(Finding(clash.rule, clash.severity, **subject,
+                                    period=db.session.get(BlackoutPeriod, int(clash.subject))))
+    findings.sort(key=lambda finding: finding.severity != HARD)  # stable: by time within
     return findings
 
 
-def _nearby_events(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str, str]],
-                   exclude: int | None) -> list[Event]:
+def _event_loading():
+    return (selectinload(Event.venue).selectinload(Venue.municipality),
+            selectinload(Event.organisation), selectinload(Event.audiences))
+
+
+def _nearby_slots(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str, str]],
+                  exclude: int | None) -> list[Slot]:
     """Events that could clash with ``slot``: its days widened by the too-close slack,
-    its own and its neighbouring districts, counted statuses."""
+    its own and its neighbouring districts, counted statuses (columns only)."""
     slack = config.too_close_days
     window_start, window_end = day_span_utc(date.fromordinal(slot.first_day - slack),
                                             date.fromordinal(slot.last_day + slack))
     districts = {slot.district} | {b for a, b in borders if a == slot.district}
     query = (
-        select(Event)
+        select(Event.id, Event.organisation_id, Event.event_type, Event.status, Event.venue_id,
+               Municipality.district_code, Event.starts_at, Event.ends_at, Event.first_day,
+               Event.last_day)
         .join(Venue, Event.venue_id == Venue.id)
         .join(Municipality, Venue.municipality_id == Municipality.id)
         .where(
@@ -363,13 +387,24 @@ def _nearby_events(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str
             Event.starts_at >= window_start - timedelta(days=config.max_event_days),
             Municipality.district_code.in_(sorted(districts)),
         )
-        .options(selectinload(Event.venue).selectinload(Venue.municipality),
-                 selectinload(Event.organisation), selectinload(Event.audiences))
-        .order_by(Event.starts_at, Event.id)
     )
     if exclude is not None:
         query = query.where(Event.id != exclude)
-    return list(db.session.execute(query).scalars())
+    rows = db.session.execute(query).all()
+    audiences: dict[int, int] = defaultdict(int)
+    if rows:
+        for event_id, code in db.session.execute(
+            select(EventAudience.event_id, EventAudience.code)
+            .where(EventAudience.event_id.in_([row[0] for row in rows]))
+        ):
+            audiences[event_id] |= audience_mask((code,))
+    slots = []
+    for (event_id, organisation_id, event_type, status, venue_id, district, starts_at,
+         ends_at, first_day, last_day) in rows:
+        first, last = _local_days(starts_at, ends_at, first_day, last_day)
+        slots.append(Slot(event_id, organisation_id, event_type, status, venue_id, district,
+                          epoch(starts_at), epoch(ends_at), first, last, audiences[event_id]))
+    return slots
 
 
 def suggest_free_dates(data: EventData, organisation: Organisation, *, window_days: int = 90,

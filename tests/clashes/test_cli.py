@@ -26,3 +26,4 @@ def test_open_hard_clash_fails_until_accepted(runner, make_event, org_a, org_b, 
     services.accept(clash, organiser_a, "Abgesprochen")
     db.session.commit()
     assert runner.invoke(args=["scan-clashes"]).exit_code == 0
+
