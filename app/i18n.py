@@ -28,14 +28,23 @@ def current_language() -> str:
     return locale.language if locale else "de"
 
 
+# English dates in the British order ("Saturday, 14 March 2027"), as people here read them.
+FORMATTING_LOCALES = {"de": "de_DE", "en": "en_GB"}
+
+
+def formatting_locale() -> str:
+    """The Babel locale for dates and numbers in the current language."""
+    return FORMATTING_LOCALES.get(current_language(), "de_DE")
+
+
 def format_day(day: date, form: str = "full") -> str:
     """E.g. 'Samstag, 14. März 2027' or 'Saturday, 14 March 2027'."""
-    return format_date(day, format=form, locale=current_language())
+    return format_date(day, format=form, locale=formatting_locale())
 
 
 def format_event_when(event) -> str:
     """The date and time of an event in one readable line, in the local zone."""
-    language = current_language()
+    language = formatting_locale()
     if event.all_day:
         if event.first_day == event.last_day:
             return format_date(event.first_day, format="full", locale=language)
@@ -45,7 +54,7 @@ def format_event_when(event) -> str:
         day = format_date(start.date(), format="full", locale=language)
         times = format_interval(start.time(), end.time(), "Hm", locale=language)
         # Babel's German interval already ends in "Uhr" in newer CLDR versions.
-        suffix = " Uhr" if language == "de" and not times.endswith("Uhr") else ""
+        suffix = " Uhr" if language.startswith("de") and not times.endswith("Uhr") else ""
         return f"{day}, {times}{suffix}"
     return format_interval(
         start, end, "yMMMMEEEEdHm", tzinfo=local_zone(), locale=language
@@ -53,22 +62,22 @@ def format_event_when(event) -> str:
 
 
 def format_time(value: datetime) -> str:
-    return format_skeleton("Hm", to_local(value), locale=current_language())
+    return format_skeleton("Hm", to_local(value), locale=formatting_locale())
 
 
 def format_month(day: date) -> str:
     """E.g. 'März 2027' or 'March 2027' (standalone month name, for headings)."""
-    return format_date(day, format="LLLL yyyy", locale=current_language())
+    return format_date(day, format="LLLL yyyy", locale=formatting_locale())
 
 
 def format_month_short(day: date) -> str:
     """E.g. 'Mär' or 'Mar', for the date badge of a list entry."""
-    return format_date(day, format="LLL", locale=current_language())
+    return format_date(day, format="LLL", locale=formatting_locale())
 
 
 def weekday_names(width: str = "abbreviated") -> list[str]:
     """Monday-first weekday names, for the month grid's column headings."""
-    names = get_day_names(width, context="format", locale=current_language())
+    names = get_day_names(width, context="format", locale=formatting_locale())
     return [names[index] for index in range(7)]
 
 

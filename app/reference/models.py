@@ -66,8 +66,10 @@ class Industry(db.Model):
 
     @property
     def label(self) -> str:
-        """The name in the language of the current request."""
-        return self.name_en if str(get_locale() or "de") == "en" else self.name_de
+        """The name in the language of the current request, capitalised for a label
+        (the data writes "branchenübergreifend" in lower case)."""
+        name = self.name_en if str(get_locale() or "de") == "en" else self.name_de
+        return name[:1].upper() + name[1:]
 
     def __repr__(self) -> str:
         return f"<Industry {self.code}>"
