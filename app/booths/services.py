@@ -50,7 +50,7 @@ from app.booths import notifications
 from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, HOLDS_PLACE, MAX_STAFF
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event
-from app.calendar.services import can_edit
+from app.calendar.services import can_edit, can_view
 from app.extensions import db
 from app.reference.models import Occupation
 from app.time import as_utc, to_local
@@ -151,6 +151,12 @@ def can_see_booking(user: User | None, booking: Booking) -> bool:
         return False
     return (is_company_member(user, booking.company)
             or can_manage(user, db.session.get(Event, booking.event_id)))
+
+
+def can_book_category(user: User | None, category: BoothCategory) -> bool:
+    """Whether ``user`` may even see the category (its fair is visible to them); the
+    window and the other rules are checked by ``book``."""
+    return can_view(user, db.session.get(Event, category.event_id))
 
 
 def _require_manager(user: User | None, event: Event) -> None:
