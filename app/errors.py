@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 
 def wants_json() -> bool:
@@ -51,6 +51,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         db.session.rollback()
+        # The page must not ask the database who is logged in (it would fail again).
+        g._login_user = login_manager.anonymous_user()
         app.logger.exception("database error")
         if wants_json():
             return json_error(503, "database_unavailable", "The database is unavailable.")

@@ -1,0 +1,44 @@
+"""gunicorn settings for production: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden from the environment (the systemd unit's EnvironmentFile).
+The scheduler is NOT started here: it runs as its own process (``flask --app wsgi
+scheduler``), otherwise every worker would run the jobs.
+"""
+
+import multiprocessing
+import os
+
+# nginx proxies to this address; gunicorn itself is never exposed.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# The usual 2 × cores + 1, capped: each worker holds its own database connections
+# (pool of 5 by default), so PostgreSQL's max_connections must allow workers × 5 + the
+# scheduler's. WEB_CONCURRENCY wins when set.
+MAX_WORKERS = 12
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or min(2 * multiprocessing.cpu_count() + 1, MAX_WORKERS))
+worker_class = "sync"
+
+# A request that takes longer than this is stuck: the worker is killed and replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (bounded memory growth), staggered so not all at once.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Each worker builds its own app and engine after the fork: no connection is shared
+# between processes.
+preload_app = False
+
+# Logs to stdout/stderr, i.e. the journal under systemd. The access log shows the path
+# without the query string (%(U)s): feed filters and the like stay out of the logs;
+# %(L)s is the request time in seconds.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss "%(a)s"'
+
+# Only nginx on this host may tell gunicorn the original scheme. The app itself trusts
+# X-Forwarded-For/-Proto through werkzeug's ProxyFix when PROXY_COUNT=1 is set.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
