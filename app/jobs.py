@@ -57,6 +57,36 @@ def publish_feeds_job(app: Flask) -> publish.PublishReport | None:
         return report
 
 
+def booth_notifications_job(app: Flask) -> int | None:
+    """Queue the 7-day reminders and the final exhibitor lists that are due (each once:
+    the services mark what they queued and the outbox refuses a second copy)."""
+    from app.booths import notifications
+    from app.extensions import db
+
+    with app.app_context(), single_instance("booth-notifications") as allowed:
+        if not allowed:
+            return None
+        now = now_utc()
+        queued = notifications.due_reminders(now) + notifications.due_final_lists(now)
+        db.session.commit()
+        logger.info("booth-notifications: %d messages queued", queued)
+        return queued
+
+
+def deliver_outbox_job(app: Flask) -> object | None:
+    """Send the due e-mails of the outbox (SMTP_URL, else files in OUTBOX_DIR)."""
+    from app.outbox.services import deliver_outbox
+
+    with app.app_context(), single_instance("deliver-outbox") as allowed:
+        if not allowed:
+            return None
+        report = deliver_outbox(now_utc())
+        if report.sent or report.failed:
+            logger.info("deliver-outbox: %d sent, %d failed", len(report.sent),
+                        len(report.failed))
+        return report
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -81,6 +111,21 @@ JOBS: tuple[Job, ...] = (
         trigger="interval",
         trigger_args={"minutes": 10},
         description="Write the static iCal feeds to CALENDARS_DIR where events changed",
+        run_at_start=True,
+    ),
+    Job(
+        id="booth-notifications",
+        func=booth_notifications_job,
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description="Queue booth reminders (7 days before) and final exhibitor lists",
+    ),
+    Job(
+        id="deliver-outbox",
+        func=deliver_outbox_job,
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description="Send queued e-mails over SMTP_URL or write them to OUTBOX_DIR",
         run_at_start=True,
     ),
 )

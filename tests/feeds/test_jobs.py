@@ -75,4 +75,4 @@ def test_scheduler_command_lists_the_jobs_and_stops_cleanly(runner, monkeypatch)
     assert "publish-feeds: Write the static iCal feeds" in result.output
     assert "interval: 10 minutes" in result.output
     assert "Scheduler stopped." in result.output
-    assert started == [{"publish-feeds"}]
+    assert started == [{job.id for job in jobs.JOBS}]
