@@ -87,6 +87,22 @@ def deliver_outbox_job(app: Flask) -> object | None:
         return report
 
 
+def scan_clashes_job(app: Flask) -> object | None:
+    """Re-scan every event for date clashes; accepted clashes stay accepted until an
+    event moves (see clashes.services.scan_all)."""
+    from app.clashes.services import scan_all
+    from app.extensions import db
+
+    with app.app_context(), single_instance("scan-clashes") as allowed:
+        if not allowed:
+            return None
+        report = scan_all(now_utc())
+        db.session.commit()
+        logger.info("scan-clashes: %d open hard, %d open soft", report.open_hard,
+                    report.open_soft)
+        return report
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -127,6 +143,13 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"minutes": 1},
         description="Send queued e-mails over SMTP_URL or write them to OUTBOX_DIR",
         run_at_start=True,
+    ),
+    Job(
+        id="scan-clashes",
+        func=scan_clashes_job,
+        trigger="cron",
+        trigger_args={"hour": 3, "minute": 30},
+        description="Nightly re-scan of all events for date clashes",
     ),
 )
 
