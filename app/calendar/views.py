@@ -211,7 +211,28 @@ def event(event_id: int):
     if found is None or not can_view(_viewer(), found):
         abort(404)
     district = db.session.get(District, found.venue.district_code)
-    return render_template("calendar/event.html", event=found, district=district)
+    return render_template("calendar/event.html", event=found, district=district,
+                           exhibitors=booth_exhibitors(found), viewer_booking=_own_booking(found))
+
+
+def booth_exhibitors(event: Event) -> list:
+    """The confirmed exhibitors of a fair (name and occupations only are shown)."""
+    from app.booths import services as booths
+
+    return booths.exhibitors(event) if booths.takes_exhibitors(event) else []
+
+
+def _own_booking(event: Event):
+    """For a company user: ("book", None) while the fair is bookable, or its active
+    booking; None for everybody else."""
+    from app.booths import services as booths
+
+    viewer = _viewer()
+    if viewer is None or viewer.role != "company" or viewer.company is None:
+        return None
+    if not booths.takes_exhibitors(event):
+        return None
+    return booths.active_booking(viewer.company, event) or "book"
 
 
 def safe_next(target: str | None) -> str:

@@ -1,0 +1,523 @@
+"""Booth pages: the organisers' fair set-up, categories, bookings and exports, and the
+companies' booking form and "My bookings".
+
+The views translate forms to ``booths.services`` calls and commit; every rule (window,
+capacity, waitlist, one booking per fair, who may do what) lives in the services. A
+booking a user may not see is a 404, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from app.accounts.models import Company
+from app.accounts.views import page_helpers
+from app.booths import exports
+from app.booths import services as booths
+from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES
+from app.booths.forms import (
+    ActionForm,
+    BookingForm,
+    CategoryForm,
+    FairSetupForm,
+    ManualBookingForm,
+    MoveForm,
+)
+from app.booths.models import Booking, BoothCategory, BoothSetup
+from app.calendar import services as calendar
+from app.calendar.models import Event
+from app.extensions import db
+from app.forms import put_errors
+from app.reference.models import Occupation
+from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
+
+bp = Blueprint("booths", __name__)
+bp.context_processor(page_helpers)
+
+INVALID = 422
+# Statuses in the order the organisers' page shows them.
+STATUS_ORDER = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
+# The setup form's fields that a service error names differently.
+SETUP_FIELDS = {"opens_at": "opens_time", "closes_at": "closes_time",
+                "setup_starts_at": "setup_time", "teardown_ends_at": "teardown_time"}
+CATEGORY_FIELDS = {"price_cents": "price"}
+BOOKING_FIELDS = {"occupations": "occupations"}
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"booking_statuses": BOOKING_STATUSES, "approval_modes": APPROVAL_MODES,
+            "euros": euros, "square_metres": square_metres, "local": to_local}
+
+
+def euros(cents: int) -> str:
+    """A price for people: 250 € or 249,50 € in German, €250 / €249.50 in English."""
+    from babel.numbers import format_currency
+
+    from app.i18n import current_language
+
+    amount = cents / 100
+    pattern = None if cents % 100 else "#,##0 ¤" if current_language() == "de" else "¤#,##0"
+    return format_currency(amount, "EUR", format=pattern, locale=current_language(),
+                           currency_digits=bool(cents % 100))
+
+
+def square_metres(value: float) -> str:
+    from babel.numbers import format_decimal
+
+    from app.i18n import current_language
+
+    return f"{format_decimal(value, '#,##0.##', locale=current_language())} m²"
+
+
+# --- who may come in ---------------------------------------------------------------------
+
+
+def managed_event(event_id: int) -> Event:
+    """The event if the user runs its booth sign-up: 404 when they may not even see it,
+    403 when they see it but belong to another organisation."""
+    if not (current_user.is_organiser or current_user.is_admin):
+        abort(403)
+    event = db.get_or_404(Event, event_id)
+    if not calendar.can_view(current_user, event):
+        abort(404)
+    if not booths.can_manage(current_user, event):
+        abort(403)
+    return event
+
+
+def require_company() -> Company:
+    if current_user.role != "company" or current_user.company is None:
+        abort(403)
+    return current_user.company
+
+
+def own_booking(booking_id: int) -> Booking:
+    """The company's own booking; anything else (others', made-up ids) is a 404."""
+    company = require_company()
+    booking = booths.visible_booking(current_user, booking_id)
+    if booking is None or booking.company_id != company.id:
+        abort(404)
+    return booking
+
+
+def event_booking(event: Event, booking_id: int) -> Booking:
+    booking = booths.visible_booking(current_user, booking_id)
+    if booking is None or booking.event_id != event.id:
+        abort(404)
+    return booking
+
+
+def event_category(event: Event, category_id: int) -> BoothCategory:
+    category = db.session.get(BoothCategory, category_id) if 0 < category_id < 2**31 else None
+    if category is None or category.event_id != event.id:
+        abort(404)
+    return category
+
+
+# --- organisers: the booth page of a fair ------------------------------------------------
+
+
+def setup_values(setup: BoothSetup | None, event: Event) -> dict:
+    if setup is None:
+        return {"takes_exhibitors": True, "approval": "auto"}
+
+    def split(value: datetime | None) -> tuple:
+        if value is None:
+            return None, None
+        local = to_local(value)
+        return local.date(), local.time().replace(second=0, microsecond=0)
+
+    opens_day, opens_time = split(setup.opens_at)
+    closes_day, closes_time = split(setup.closes_at)
+    setup_day, setup_time = split(setup.setup_starts_at)
+    teardown_day, teardown_time = split(setup.teardown_ends_at)
+    return {"takes_exhibitors": setup.takes_exhibitors, "approval": setup.approval,
+            "opens_day": opens_day, "opens_time": opens_time,
+            "closes_day": closes_day, "closes_time": closes_time,
+            "setup_day": setup_day, "setup_time": setup_time,
+            "teardown_day": teardown_day, "teardown_time": teardown_time}
+
+
+def category_values(category: BoothCategory) -> dict:
+    price = category.price_cents / 100
+    return {"name": category.name, "description": category.description,
+            "size_m2": f"{category.size_m2:g}".replace(".", ","),
+            "price": (f"{price:.2f}" if category.price_cents % 100 else f"{price:.0f}")
+            .replace(".", ","),
+            "capacity": category.capacity, "includes_table": category.includes_table,
+            "includes_power": category.includes_power,
+            "includes_internet": category.includes_internet}
+
+
+def company_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Company.id, Company.name).order_by(func.lower(Company.name))
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def manual_form(event: Event, formdata=None) -> ManualBookingForm:
+    form = ManualBookingForm(formdata=formdata)
+    form.company_id.choices = company_choices()
+    form.category_id.choices = [(c.id, c.name) for c in booths.categories_of(event)]
+    return form
+
+
+def render_manage(event: Event, *, setup_form: FairSetupForm | None = None,
+                  category_form: CategoryForm | None = None,
+                  manual: ManualBookingForm | None = None, status: int = 200):
+    """The whole booth page of a fair; a failed form is passed in and keeps its input."""
+    setup = booths.setup_of(event)
+    categories = booths.categories_of(event)
+    bookings = db.session.execute(booths.event_bookings(event)).scalars().all()
+    grouped: dict[int, dict[str, list[Booking]]] = defaultdict(lambda: defaultdict(list))
+    for booking in bookings:
+        grouped[booking.category_id][booking.status].append(booking)
+    move_choices = [(c.id, c.name) for c in categories]
+    return render_template(
+        "booths/manage.html", event=event, setup=setup, categories=categories,
+        grouped=grouped, status_order=STATUS_ORDER, move_choices=move_choices,
+        counts={status: sum(1 for b in bookings if b.status == status)
+                for status in STATUS_ORDER},
+        setup_form=setup_form or FairSetupForm(formdata=None,
+                                               data=setup_values(setup, event)),
+        category_form=category_form or CategoryForm(formdata=None),
+        manual_form=manual or manual_form(event),
+        action_form=ActionForm(formdata=None), now=now_utc(),
+    ), status
+
+
+@bp.get("/manage/events/<int:event_id>/booths")
+@login_required
+def manage(event_id: int):
+    """Set-up, categories and bookings of one fair, for its organisers."""
+    return render_manage(managed_event(event_id))
+
+
+@bp.post("/manage/events/<int:event_id>/booths/setup")
+@login_required
+def save_setup(event_id: int):
+    event = managed_event(event_id)
+    form = FairSetupForm()
+    if form.validate():
+        try:
+            data = booths.FairSetupData(
+                opens_at=local_to_utc(form.opens_day.data, form.opens_time.data),
+                closes_at=local_to_utc(form.closes_day.data, form.closes_time.data),
+                approval=form.approval.data, takes_exhibitors=form.takes_exhibitors.data,
+                setup_starts_at=(local_to_utc(form.setup_day.data, form.setup_time.data)
+                                 if form.setup_day.data else None),
+                teardown_ends_at=(local_to_utc(form.teardown_day.data, form.teardown_time.data)
+                                  if form.teardown_day.data else None),
+            )
+            booths.configure_fair(event, current_user, data, now_utc())
+        except NonexistentLocalTime:
+            form.form_errors.append(_("One of the times does not exist because the clocks "
+                                      "go forward that night. Please choose another."))
+        except booths.BookingError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors, SETUP_FIELDS))
+        else:
+            db.session.commit()
+            flash(_("The booth sign-up is saved."), "success")
+            return redirect(url_for("booths.manage", event_id=event.id))
+    return render_manage(event, setup_form=form, status=INVALID)
+
+
+@bp.post("/manage/events/<int:event_id>/booths/categories")
+@login_required
+def add_category(event_id: int):
+    event = managed_event(event_id)
+    form = CategoryForm()
+    if form.validate():
+        try:
+            category = booths.add_category(event, current_user, category_data(form))
+        except booths.BookingError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors, CATEGORY_FIELDS))
+        else:
+            db.session.commit()
+            flash(_("The category “%(name)s” is added.", name=category.name), "success")
+            return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+    return render_manage(event, category_form=form, status=INVALID)
+
+
+def category_data(form: CategoryForm) -> booths.CategoryData:
+    return booths.CategoryData(
+        name=form.name.data, size_m2=form.size(), price_cents=form.price_cents(),
+        capacity=form.capacity.data, includes_table=form.includes_table.data,
+        includes_power=form.includes_power.data, includes_internet=form.includes_internet.data,
+        description=form.description.data or "")
+
+
+@bp.route("/manage/events/<int:event_id>/booths/categories/<int:category_id>",
+          methods=["GET", "POST"])
+@login_required
+def edit_category(event_id: int, category_id: int):
+    event = managed_event(event_id)
+    category = event_category(event, category_id)
+    form = CategoryForm(data=category_values(category) if request.method == "GET" else None)
+    if form.is_submitted():
+        if form.validate():
+            try:
+                booths.update_category(category, current_user, category_data(form), now_utc())
+            except booths.BookingError as error:
+                db.session.rollback()
+                form.form_errors.extend(put_errors(form, error.errors, CATEGORY_FIELDS))
+            else:
+                db.session.commit()
+                flash(_("The category “%(name)s” is saved.", name=category.name), "success")
+                return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+        return render_template("booths/category_form.html", event=event, category=category,
+                               form=form, delete_form=ActionForm(formdata=None)), INVALID
+    return render_template("booths/category_form.html", event=event, category=category,
+                           form=form, delete_form=ActionForm(formdata=None))
+
+
+@bp.post("/manage/events/<int:event_id>/booths/categories/<int:category_id>/delete")
+@login_required
+def delete_category(event_id: int, category_id: int):
+    event = managed_event(event_id)
+    category = event_category(event, category_id)
+    if not ActionForm().validate():
+        abort(400)
+    name = category.name
+    try:
+        booths.delete_category(category, current_user)
+    except booths.BookingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The category “%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+
+
+@bp.post("/manage/events/<int:event_id>/booths/bookings/<int:booking_id>/<action>")
+@login_required
+def booking_action(event_id: int, booking_id: int, action: str):
+    """Approve, reject, cancel or move one booking of the fair."""
+    event = managed_event(event_id)
+    booking = event_booking(event, booking_id)
+    name = booking.company.name
+    if action == "move":
+        form = MoveForm()
+        form.category_id.choices = [(c.id, c.name) for c in booths.categories_of(event)]
+    elif action in ("approve", "reject", "cancel"):
+        form = ActionForm()
+    else:
+        abort(404)
+    if not form.validate():
+        flash(_("Please choose one of the offered values."), "error")
+        return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+    now = now_utc()
+    try:
+        if action == "approve":
+            booths.approve(booking, current_user, now)
+            message = _("The booking of %(company)s is confirmed.", company=name)
+        elif action == "reject":
+            booths.reject(booking, current_user, now)
+            message = _("The booking of %(company)s is rejected.", company=name)
+        elif action == "cancel":
+            booths.cancel(booking, current_user, now)
+            message = _("The booking of %(company)s is cancelled.", company=name)
+        else:
+            target = event_category(event, form.category_id.data)
+            booths.move(booking, target, current_user, now)
+            message = _("The booking of %(company)s is moved to %(category)s.",
+                        company=name, category=target.name)
+    except booths.BookingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+
+
+@bp.post("/manage/events/<int:event_id>/booths/bookings")
+@login_required
+def add_by_hand(event_id: int):
+    event = managed_event(event_id)
+    form = manual_form(event, request.form)
+    if form.validate():
+        company = db.session.get(Company, form.company_id.data)
+        category = event_category(event, form.category_id.data)
+        try:
+            booking = booths.add_by_hand(company, category, booths.BookingDetails(
+                staff_count=form.staff_count.data, remarks=form.remarks.data or ""),
+                current_user, now_utc())
+        except booths.BookingError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors))
+        else:
+            db.session.commit()
+            flash(_("The booking of %(company)s is entered: %(status)s.",
+                    company=company.name, status=BOOKING_STATUSES[booking.status]), "success")
+            return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+    return render_manage(event, manual=form, status=INVALID)
+
+
+def download_name(event: Event, extension: str) -> str:
+    day = to_local(event.starts_at).date().isoformat()
+    return f"exhibitors-{event.id}-{day}.{extension}"
+
+
+@bp.get("/manage/events/<int:event_id>/booths/exhibitors.csv")
+@login_required
+def export_csv(event_id: int):
+    event = managed_event(event_id)
+    return Response(exports.exhibitors_csv(event), mimetype="text/csv", headers={
+        "Content-Type": CSV_TYPE,
+        "Content-Disposition": f'attachment; filename="{download_name(event, "csv")}"'})
+
+
+@bp.get("/manage/events/<int:event_id>/booths/exhibitors.xlsx")
+@login_required
+def export_xlsx(event_id: int):
+    event = managed_event(event_id)
+    return Response(exports.exhibitors_xlsx(event), mimetype=XLSX_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="{download_name(event, "xlsx")}"'})
+
+
+@bp.get("/manage/events/<int:event_id>/booths/exhibitors")
+@login_required
+def exhibitor_list(event_id: int):
+    """The confirmed exhibitors as a page to print (booth categories, staff, contacts)."""
+    event = managed_event(event_id)
+    bookings = booths.exhibitors(event)
+    return render_template("booths/print.html", event=event, bookings=bookings,
+                           setup=booths.setup_of(event), printed_at=now_utc())
+
+
+# --- companies ---------------------------------------------------------------------------
+
+
+def open_fairs(now: datetime) -> list[tuple[Event, BoothSetup]]:
+    """Published fairs whose registration is open now, soonest first."""
+    rows = db.session.execute(
+        select(Event, BoothSetup).join(BoothSetup, BoothSetup.event_id == Event.id)
+        .where(Event.status == "published", BoothSetup.takes_exhibitors.is_(True),
+               BoothSetup.opens_at <= now, BoothSetup.closes_at > now)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    return [(event, setup) for event, setup in rows]
+
+
+@bp.get("/booths/")
+@login_required
+def my_bookings():
+    """The company's bookings with their status, and the fairs open for registration."""
+    company = require_company()
+    bookings = db.session.execute(booths.company_bookings(company)).scalars().all()
+    now = now_utc()
+    setups = {booking.event_id: db.session.get(BoothSetup, booking.event_id)
+              for booking in bookings}
+    booked = {booking.event_id for booking in bookings if booking.is_active}
+    return render_template("booths/my_bookings.html", company=company, bookings=bookings,
+                           setups=setups, fairs=open_fairs(now), booked=booked, now=now,
+                           action_form=ActionForm(formdata=None))
+
+
+def occupation_choices(company: Company) -> list[tuple[int, str]]:
+    """The company's own occupations, or all of them when its profile names none."""
+    chosen = list(company.occupations)
+    if not chosen:
+        chosen = db.session.execute(select(Occupation).order_by(Occupation.name)).scalars()
+    return [(occupation.id, occupation.name) for occupation in chosen]
+
+
+@bp.route("/booths/events/<int:event_id>/book", methods=["GET", "POST"])
+@login_required
+def book(event_id: int):
+    """The booking form of a fair: category, staff, power, occupations, remarks."""
+    company = require_company()
+    event = db.get_or_404(Event, event_id)
+    if not calendar.can_view(current_user, event):
+        abort(404)
+    setup = booths.setup_of(event)
+    if setup is None or not setup.takes_exhibitors:
+        abort(404)
+    existing = booths.active_booking(company, event)
+    if existing is not None:
+        return redirect(url_for("booths.booking", booking_id=existing.id))
+    now = now_utc()
+    closed = None
+    try:
+        booths.check_window(setup, event, now)
+    except booths.BookingError as error:
+        closed = error.message
+    categories = booths.categories_of(event)
+    form = BookingForm()
+    form.category_id.choices = [(c.id, c.name) for c in categories]
+    form.occupations.choices = occupation_choices(company)
+    if request.method == "GET" and len(categories) == 1:
+        form.category_id.data = categories[0].id
+    status = 200
+    if form.is_submitted() and closed is None:
+        if form.validate():
+            category = next(c for c in categories if c.id == form.category_id.data)
+            details = booths.BookingDetails(
+                staff_count=form.staff_count.data, power_needs=form.power_needs.data or "",
+                occupation_ids=list(form.occupations.data or []),
+                remarks=form.remarks.data or "")
+            try:
+                booking = booths.book(company, category, details, current_user, now)
+            except booths.BookingError as error:
+                db.session.rollback()
+                form.form_errors.extend(put_errors(form, error.errors, BOOKING_FIELDS))
+            else:
+                db.session.commit()
+                return redirect(url_for("booths.booking", booking_id=booking.id, new=1))
+        status = INVALID
+    elif form.is_submitted():
+        status = 409
+    return render_template("booths/book.html", event=event, setup=setup, form=form,
+                           categories=categories, closed=closed), status
+
+
+@bp.get("/booths/bookings/<int:booking_id>")
+@login_required
+def booking(booking_id: int):
+    """One of the company's bookings: what happened and what comes next."""
+    found = own_booking(booking_id)
+    setup = db.session.get(BoothSetup, found.event_id)
+    return render_template("booths/booking.html", booking=found, setup=setup,
+                           now=now_utc(), new=request.args.get("new") == "1",
+                           action_form=ActionForm(formdata=None))
+
+
+@bp.post("/booths/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int):
+    found = own_booking(booking_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        booths.cancel(found, current_user, now_utc())
+    except booths.BookingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your booking for “%(event)s” is cancelled.", event=found.event.title),
+              "success")
+    return redirect(url_for("booths.my_bookings"))
