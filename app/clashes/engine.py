@@ -1,63 +1,88 @@
-"""The clash engine: all clashes among many events by sort and sweep (pure).
+"""The clash engine: all clashes among many events without comparing every pair (pure).
 
-A full scan never compares every pair. Events are bucketed (by district; by district and
-type; by pairs of neighbouring districts), each bucket is sorted by start and swept with
-a list of still-active intervals, so only pairs whose intervals meet are looked at:
-O(n log n + pairs that meet). Each such pair is then judged by ``rules.pair_rule``, the
-same function the naive reference uses, so both find exactly the same clashes.
+:func:`find` buckets the events instead of pairing them:
+
+- by district and local day: pairs of the same district with a common day are judged by
+  a small loop per bucket (same venue, same district or too close);
+- by district, day and audience mask: neighbouring districts meet only where a day is
+  shared and two masks intersect (one bit test per pair of masks, not per pair of events),
+  and every such pair of events clashes, so they are emitted wholesale;
+- by district, type and last day: same-type events of a district without a common day
+  but within the too-close slack are found by looking up the few days before each start.
+
+A pair is emitted on the first day both events have (one of them starts that day), so no
+pair is seen twice. Drafts clash only with their own organisation's events; they are few
+and are judged one by one with :func:`rules.pair_rule` against their organisation's events
+nearby. The cost is O(n + buckets + clashes). The naive reference (:func:`naive_scan`)
+uses ``pair_rule`` on every pair; property tests show both find the same.
+
+Results are compact (:class:`Found`: id pairs per rule); :meth:`Found.clashes` builds the
+:class:`rules.Clash` values when they are needed.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import product
 
 from app.clashes.rules import (
+    BLACKOUT,
+    NEIGHBOUR_DISTRICT,
+    PUBLIC_HOLIDAY,
+    SAME_DISTRICT,
+    SAME_VENUE,
+    SHARED_STATUSES,
+    TOO_CLOSE,
+    TRAINING_FAIR,
     Clash,
     ClashConfig,
     Period,
     Slot,
     day_clashes,
     pair_clash,
+    pair_rule,
 )
 
-Bounds = Callable[[Slot], tuple[int, int]]
+Pair = tuple[int, int]
 
 
-def _instants(slot: Slot) -> tuple[int, int]:
-    return slot.start, slot.end
+def _by_start(row: tuple) -> int:
+    return row[1]
 
 
-def _days(slot: Slot) -> tuple[int, int]:
-    return slot.first_day, slot.last_day + 1
+@dataclass
+class Found:
+    """What a scan found, compactly: unordered event id pairs per pair rule,
+    (event id, day ordinal) for public holidays, (event id, period id) for blackouts."""
 
+    pairs: dict[str, list[Pair]] = field(default_factory=dict)
+    holidays: list[tuple[int, int]] = field(default_factory=list)
+    blackouts: list[tuple[int, int]] = field(default_factory=list)
 
-def sweep(items: Sequence[Slot], bounds: Bounds) -> Iterator[tuple[Slot, Slot]]:
-    """Every pair of ``items`` whose half-open ``bounds`` overlap."""
-    ordered = sorted(((*bounds(item), item) for item in items), key=lambda row: row[0])
-    active: list[tuple[int, Slot]] = []
-    for start, end, item in ordered:
-        if active:
-            active = [entry for entry in active if entry[0] > start]
-            for _, other in active:
-                yield other, item
-        active.append((end, item))
+    def __len__(self) -> int:
+        return (sum(len(pairs) for pairs in self.pairs.values()) + len(self.holidays)
+                + len(self.blackouts))
 
+    def counts(self) -> dict[str, int]:
+        counts = {rule: len(pairs) for rule, pairs in self.pairs.items()}
+        counts[PUBLIC_HOLIDAY] = len(self.holidays)
+        counts[BLACKOUT] = len(self.blackouts)
+        return counts
 
-def cross_sweep(left: Sequence[Slot], right: Sequence[Slot],
-                bounds: Bounds) -> Iterator[tuple[Slot, Slot]]:
-    """Every pair (one of ``left``, one of ``right``) whose ``bounds`` overlap."""
-    ordered = sorted(
-        [(*bounds(item), 0, item) for item in left] + [(*bounds(item), 1, item) for item in right],
-        key=lambda row: row[0],
-    )
-    active: tuple[list, list] = ([], [])
-    for start, end, side, item in ordered:
-        others = [entry for entry in active[1 - side] if entry[0] > start]
-        active[1 - side][:] = others
-        for _, other in others:
-            yield other, item
-        active[side].append((end, item))
+    def clashes(self) -> list[Clash]:
+        """The found clashes as :class:`Clash` values (lower event id first)."""
+        found = []
+        for rule, pairs in self.pairs.items():
+            found += [Clash(rule, a, b) if a < b else Clash(rule, b, a) for a, b in pairs]
+        found += [Clash(PUBLIC_HOLIDAY, event_id, None, date.fromordinal(day).isoformat())
+                  for event_id, day in self.holidays]
+        found += [Clash(BLACKOUT, event_id, None, str(period_id))
+                  for event_id, period_id in self.blackouts]
+        return found
 
 
 def scan(slots: Iterable[Slot], config: ClashConfig,
@@ -65,80 +90,213 @@ def scan(slots: Iterable[Slot], config: ClashConfig,
          public_holidays: Mapping[int, str] | None = None,
          periods: Sequence[Period] = ()) -> list[Clash]:
     """All clashes among ``slots`` and with the holiday calendar (in no particular order)."""
-    slots = list(slots)
-    by_district: dict[str, list[Slot]] = defaultdict(list)
-    by_district_type: dict[tuple[str, str], list[Slot]] = defaultdict(list)
-    by_district_audience: dict[tuple[str, int], list[Slot]] = defaultdict(list)
-    bits = [1 << index for index in range(max(slot.audiences for slot in slots).bit_length())] \
-        if slots else []
+    return find(slots, config, neighbours, public_holidays, periods).clashes()
+
+
+def find(slots: Iterable[Slot], config: ClashConfig,
+         neighbours: frozenset[tuple[str, str]],
+         public_holidays: Mapping[int, str] | None = None,
+         periods: Sequence[Period] = ()) -> Found:
+    """All clashes among ``slots`` and with the holiday calendar, compactly.
+
+    Assumes what the stored data guarantees: ids are unique, a venue lies in one district,
+    and no district borders itself.
+    """
+    if any(a == b for a, b in neighbours):
+        raise ValueError("a district cannot border itself")
+    shared: list[Slot] = []
+    drafts: list[Slot] = []
     for slot in slots:
-        by_district[slot.district].append(slot)
-        by_district_type[slot.district, slot.event_type].append(slot)
-        for bit in bits:
-            if slot.audiences & bit:
-                by_district_audience[slot.district, bit].append(slot)
-
-    found: dict[tuple[int, int], Clash | None] = {}
-
-    def judge(pairs: Iterable[tuple[Slot, Slot]]) -> None:
-        for a, b in pairs:
-            key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-            if key not in found:
-                found[key] = pair_clash(a, b, config, neighbours)
-
-    # Same venue and same district: intervals that overlap within a district.
-    for members in by_district.values():
-        judge(sweep(members, _instants))
-    # Neighbouring districts: a common local day and a common audience.
-    for a, b in sorted(neighbours):
-        if a < b:
-            for bit in bits:
-                left, right = by_district_audience.get((a, bit)), by_district_audience.get((b, bit))
-                if left and right:
-                    judge(cross_sweep(left, right, _days))
-    # Too close: same district and type, days within the configured slack.
-    slack = config.too_close_days
-    for members in by_district_type.values():
-        judge(sweep(members, lambda slot: (slot.first_day, slot.last_day + 1 + slack)))
-
-    clashes = [clash for clash in found.values() if clash is not None]
-    clashes += _day_clashes(slots, public_holidays or {}, periods)
-    return clashes
+        if slot.status in SHARED_STATUSES:
+            shared.append(slot)
+        elif slot.status == "draft":
+            drafts.append(slot)
+    found = Found({SAME_VENUE: [], SAME_DISTRICT: [], NEIGHBOUR_DISTRICT: [], TOO_CLOSE: []})
+    _same_district(shared, config.too_close_days, found.pairs)
+    _neighbours(shared, neighbours, found.pairs[NEIGHBOUR_DISTRICT])
+    if drafts:
+        _drafts(drafts, shared, config, neighbours, found.pairs)
+    _days(shared + drafts, public_holidays or {}, periods, found)
+    return found
 
 
-def _day_clashes(slots: Sequence[Slot], public_holidays: Mapping[int, str],
-                 periods: Sequence[Period]) -> list[Clash]:
-    """Public holidays by a day lookup, blackout periods by a sweep of events against
-    periods (both sorted), not events × periods."""
-    clashes = []
+def _same_district(slots: Sequence[Slot], slack: int, out: dict[str, list[Pair]]) -> None:
+    """Same venue, same district and too close, among events that all may clash."""
+    venue, district, close = out[SAME_VENUE], out[SAME_DISTRICT], out[TOO_CLOSE]
+    # Keys are plain integers (day, district and type numbered), cheaper than tuples.
+    starting: dict[int, list[tuple]] = {}
+    continuing: dict[int, list[tuple]] = defaultdict(list)
+    firsts: dict[int, list[int]] = {}
+    lasts: dict[int, list[int]] = {}
+    districts: dict[str, int] = {}
+    types: dict[str, int] = {}
     for slot in slots:
-        clashes += day_clashes(slot, public_holidays, ())
-    for period, slot in _period_pairs(slots, periods):
-        clashes += day_clashes(slot, {}, (period,))
-    return clashes
-
-
-def _period_pairs(slots: Sequence[Slot],
-                  periods: Sequence[Period]) -> Iterator[tuple[Period, Slot]]:
-    """(period, event) pairs whose local days meet, by one sweep over both."""
-    ordered = sorted(
-        [(p.first_day, p.last_day + 1, 0, index) for index, p in enumerate(periods)]
-        + [(s.first_day, s.last_day + 1, 1, index) for index, s in enumerate(slots)],
-        key=lambda row: (row[0], row[2]),
-    )
-    active_periods: list[tuple[int, int]] = []
-    active_slots: list[tuple[int, int]] = []
-    for start, end, side, index in ordered:
-        if side == 0:
-            active_slots = [entry for entry in active_slots if entry[0] > start]
-            for _, slot_index in active_slots:
-                yield periods[index], slots[slot_index]
-            active_periods.append((end, index))
+        row = (slot.id, slot.start, slot.end, slot.venue_id, slot.audiences, slot.event_type)
+        where = districts.setdefault(slot.district, len(districts))
+        first = slot.first_day
+        key = first * 1024 + where
+        if key in starting:
+            starting[key].append(row)
         else:
-            active_periods = [entry for entry in active_periods if entry[0] > start]
-            for _, period_index in active_periods:
-                yield periods[period_index], slots[index]
-            active_slots.append((end, index))
+            starting[key] = [row]
+        for day in range(first + 1, slot.last_day + 1):
+            continuing[day * 1024 + where].append(row)
+        kind = types.setdefault(slot.event_type, len(types)) * 1024 + where
+        key = first * 1048576 + kind
+        if key in firsts:
+            firsts[key].append(slot.id)
+        else:
+            firsts[key] = [slot.id]
+        key = slot.last_day * 1048576 + kind
+        if key in lasts:
+            lasts[key].append(slot.id)
+        else:
+            lasts[key] = [slot.id]
+    if len(districts) > 1024 or len(types) > 1024:
+        raise ValueError("too many districts or event types")
+
+    # A common local day: judge each pair on its first common day (one of them starts).
+    # Sorted by start, the starters that overlap one in time are the next few up to its
+    # end (a bisection); only those and the same-type ones need a look.
+    for key, starts in starting.items():
+        earlier = continuing.get(key, ())
+        if len(starts) > 1:
+            starts.sort(key=_by_start)
+            begins = [row[1] for row in starts]
+        for index, (a_id, a_start, a_end, a_venue, a_audiences, a_type) in enumerate(starts):
+            a_fair = a_type == TRAINING_FAIR
+            stop = bisect_left(begins, a_end, index + 1) if len(starts) > 1 else 1
+            for b_id, _b_start, _b_end, b_venue, b_audiences, b_type in starts[index + 1:stop]:
+                if a_venue == b_venue:
+                    venue.append((a_id, b_id))
+                elif a_audiences & b_audiences or (a_fair and b_type == TRAINING_FAIR):
+                    district.append((a_id, b_id))
+                elif a_type == b_type:
+                    close.append((a_id, b_id))
+            for row in starts[stop:]:
+                if row[5] == a_type:
+                    close.append((a_id, row[0]))
+            for b_id, b_start, b_end, b_venue, b_audiences, b_type in earlier:
+                if a_start < b_end and b_start < a_end:
+                    if a_venue == b_venue:
+                        venue.append((a_id, b_id))
+                    elif a_audiences & b_audiences or (a_fair and b_type == TRAINING_FAIR):
+                        district.append((a_id, b_id))
+                    elif a_type == b_type:
+                        close.append((a_id, b_id))
+                elif a_type == b_type:
+                    close.append((a_id, b_id))
+
+    # No common day but within the slack: the other one ended 1..slack days before
+    # (same district and type: ``kind``).
+    for key, ids in firsts.items():
+        for gap in range(1, slack + 1):
+            before = lasts.get(key - gap * 1048576)
+            if before:
+                close.extend(product(ids, before))
+
+
+def _neighbours(slots: Sequence[Slot], neighbours: frozenset[tuple[str, str]],
+                out: list[Pair]) -> None:
+    """Neighbouring districts, a common local day and a common audience."""
+    borders = sorted((a, b) for a, b in neighbours if a < b)
+    if not borders:
+        return
+    bordering = {district for border in borders for district in border}
+    # district -> day -> audience mask -> ids (starting that day; present that day)
+    starting: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
+    continuing: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
+    present: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
+    for slot in slots:
+        district, mask = slot.district, slot.audiences
+        if district not in bordering or not mask:
+            continue
+        day = slot.first_day
+        starting[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
+        present[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
+        for day in range(slot.first_day + 1, slot.last_day + 1):
+            continuing[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
+            present[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
+    masks = {mask for days in present.values() for day in days.values() for mask in day}
+    meets = {mask: frozenset(other for other in masks if other & mask) for mask in masks}
+    for a, b in borders:
+        # The first common day is where one of the two starts: a starts and b is there,
+        # or a was already there and b starts.
+        _cross(starting[a], present[b], meets, out)
+        _cross(continuing[a], starting[b], meets, out)
+
+
+def _cross(left: dict[int, dict[int, list[int]]], right: dict[int, dict[int, list[int]]],
+           meets: dict[int, frozenset[int]], out: list[Pair]) -> None:
+    """Every pair (left, right) on a day where their audience masks intersect."""
+    for day, left_masks in left.items():
+        right_masks = right.get(day)
+        if not right_masks:
+            continue
+        for left_mask, left_ids in left_masks.items():
+            for right_mask in right_masks.keys() & meets[left_mask]:
+                out.extend(product(left_ids, right_masks[right_mask]))
+
+
+def _drafts(drafts: Sequence[Slot], shared: Sequence[Slot], config: ClashConfig,
+            neighbours: frozenset[tuple[str, str]], out: dict[str, list[Pair]]) -> None:
+    """Pairs with a draft: only events of the draft's own organisation, judged one by one
+    (drafts are few) among those of the same or a neighbouring district nearby."""
+    organisations = {slot.organisation_id for slot in drafts}
+    # Keyed by organisation and local day as one integer (day ordinals are below 2**20).
+    nearby: dict[int, list[Slot]] = defaultdict(list)
+    for slot in (*shared, *drafts):
+        if slot.organisation_id in organisations:
+            base = slot.organisation_id * 1048576
+            for day in range(slot.first_day, slot.last_day + 1):
+                nearby[base + day].append(slot)
+    bordering: dict[str, set[str]] = defaultdict(set)
+    for a, b in neighbours:
+        bordering[a].add(b)
+    slack = config.too_close_days
+    for draft in drafts:
+        seen = {draft.id}
+        around = bordering[draft.district] | {draft.district}
+        base = draft.organisation_id * 1048576
+        for day in range(draft.first_day - slack, draft.last_day + slack + 1):
+            for other in nearby.get(base + day, ()):
+                if (other.id in seen or other.district not in around
+                        or (other.status == "draft" and other.id < draft.id)):
+                    continue
+                seen.add(other.id)
+                rule = pair_rule(draft, other, config, neighbours)
+                if rule is not None:
+                    out[rule].append((draft.id, other.id))
+
+
+def _days(slots: Sequence[Slot], public_holidays: Mapping[int, str],
+          periods: Sequence[Period], found: Found) -> None:
+    """Public holidays and blackout periods by a lookup per local day of each event."""
+    covering: dict[int, list[Period]] = defaultdict(list)
+    for period in periods:
+        for day in range(period.first_day, period.last_day + 1):
+            covering[day].append(period)
+    holidays, blackouts = found.holidays, found.blackouts
+    for slot in slots:
+        if slot.first_day == slot.last_day:
+            day = slot.first_day
+            if day in public_holidays:
+                holidays.append((slot.id, day))
+            for period in covering.get(day, ()):
+                if period.audiences & slot.audiences:
+                    blackouts.append((slot.id, period.id))
+            continue
+        days = range(slot.first_day, slot.last_day + 1)
+        for day in days:
+            if day in public_holidays:
+                holidays.append((slot.id, day))
+                break
+        hit: set[int] = set()
+        for day in days:
+            for period in covering.get(day, ()):
+                if period.id not in hit and period.audiences & slot.audiences:
+                    hit.add(period.id)
+                    blackouts.append((slot.id, period.id))
 
 
 def naive_scan(slots: Iterable[Slot], config: ClashConfig,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.clashes.engine import naive_scan, scan
+from app.clashes.engine import find, naive_scan, scan
 from app.clashes.rules import AUDIENCE_BITS, ClashConfig, Period, Slot, neighbour_pairs
 from app.reference.loader import read_rows
 
@@ -89,23 +89,49 @@ def test_cancelled_events_never_clash_and_drafts_stay_private(case):
 
 
 def test_the_engine_does_not_compare_every_pair(monkeypatch):
-    """Events far apart in time are never judged: the sweep only pairs meeting intervals."""
+    """Events far apart in time are never judged: drafts (judged one by one) only meet
+    their organisation's events nearby, and published ones are bucketed by day."""
     import app.clashes.engine as engine
 
     judged = []
-    real = engine.pair_clash
+    real = engine.pair_rule
 
     def counting(a, b, *args):
         judged.append((a.id, b.id))
         return real(a, b, *args)
 
-    monkeypatch.setattr(engine, "pair_clash", counting)
+    monkeypatch.setattr(engine, "pair_rule", counting)
     base = datetime(2027, 1, 4, 10, tzinfo=BERLIN)
     events = []
     for n in range(500):
         start = base + timedelta(days=7 * n)
-        events.append(Slot(n + 1, 1, "job_fair", "published", 1, "SI",
+        events.append(Slot(n + 1, 1, "job_fair", "draft" if n % 2 else "published", 1, "SI",
                            int(start.timestamp()), int(start.timestamp()) + 3600,
                            start.date().toordinal(), start.date().toordinal(), 1))
-    scan(events, ClashConfig(), NEIGHBOURS)
-    assert len(judged) < 1000  # naive: 124,750 pairs
+    assert scan(events, ClashConfig(), NEIGHBOURS) == []
+    assert len(judged) == 0  # naive: 124,750 pairs; a week apart nothing is near
+
+
+def test_compact_result_counts_and_clashes_agree():
+    """``find`` gives id pairs per rule; ``Found.clashes`` turns them into keyed clashes
+    with the lower id first, as the store expects."""
+    day = datetime(2027, 6, 12, 10, tzinfo=BERLIN)
+    start = int(day.timestamp())
+    ordinal = day.date().toordinal()
+    events = [
+        Slot(7, 1, "training_fair", "published", 1, "SI", start, start + 3600, ordinal,
+             ordinal, 1),
+        Slot(3, 2, "training_fair", "planned", 1, "SI", start, start + 7200, ordinal,
+             ordinal, 1),
+        Slot(5, 2, "training_fair", "published", 20, "OE", start, start + 7200, ordinal,
+             ordinal, 1),
+    ]
+    found = find(events, ClashConfig(), NEIGHBOURS, {ordinal: "Feiertag"},
+                 [Period(9, ordinal - 1, ordinal + 1, 1)])
+    assert len(found) == 3 + 3 + 3
+    assert found.counts()["same_venue"] == 1
+    keys = _keys(found.clashes())
+    assert "same_venue:3:7:" in keys
+    assert "neighbour_district:3:5:" in keys and "neighbour_district:5:7:" in keys
+    assert f"public_holiday:5::{day.date().isoformat()}" in keys
+    assert "blackout:7::9" in keys
