@@ -23,13 +23,16 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.context_processor(page_helpers)
 
 INVALID = 422
+# Admin pages that organisers may use too (the company import provisions their exhibitors).
+ORGANISER_ENDPOINTS = frozenset({"admin.import_companies", "admin.confirm_company_import"})
 
 
 @bp.before_request
 @login_required
 def require_admin():
     """Admins only; anonymous visitors are sent to the login page first."""
-    if not current_user.is_admin:
+    if not current_user.is_admin and not (
+            current_user.is_organiser and request.endpoint in ORGANISER_ENDPOINTS):
         abort(403)
 
 
@@ -216,3 +219,6 @@ def audit_log():
                        per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page, actions=ACTIONS,
                            action=action, user=user, describe=describe)
+
+
+from app.admin import companies as _companies  # noqa: E402,F401  (registers the import views)
