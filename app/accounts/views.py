@@ -227,3 +227,6 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token “%(label)s” has been revoked.", label=token.label), "success")
     return redirect(url_for("accounts.account"))
+
+
+from app.accounts import company_views as _company_views  # noqa: E402,F401  (registers the company pages)
