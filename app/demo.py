@@ -135,7 +135,46 @@ def seed_demo(today: date | None = None) -> list[DemoLogin]:
     for local_part, company in zip(DEMO_COMPANY_LOGINS, companies, strict=False):
         logins.append(_login(f"{local_part}@messekalender.example", "company", company=company))
     db.session.flush()
+    _booths(companies)
     return logins
+
+
+# Two demo fairs of IHK Siegen take exhibitors: one confirms bookings at once, one needs
+# the organisers' approval. (title, approval, [(category, m², price in cents, places)]).
+DEMO_BOOTH_FAIRS = [
+    ("Ausbildungsmesse Siegen", "auto",
+     [("Standard 9 m²", 9.0, 25000, 2), ("Eckstand 12 m²", 12.0, 39000, 1)]),
+    ("Ausbildungsmesse Olpe", "manual", [("Reihenstand 6 m²", 6.0, 15000, 4)]),
+]
+
+
+def _booths(companies: list[Company]) -> None:
+    """Booth sign-ups with a few bookings of the demo companies, once per fair."""
+    from app.booths import services as booths
+    from app.time import now_utc
+
+    organiser = find_user("ihk-siegen@messekalender.example")
+    users = [find_user(f"{part}@messekalender.example") for part in DEMO_COMPANY_LOGINS]
+    now = now_utc().replace(microsecond=0)
+    for title, approval, categories in DEMO_BOOTH_FAIRS:
+        event = db.session.execute(
+            select(Event).where(Event.title == title, Event.status == "published")
+        ).scalars().first()
+        if (organiser is None or event is None or booths.setup_of(event) is not None
+                or event.starts_at - now < timedelta(days=10)):
+            continue
+        booths.configure_fair(event, organiser, booths.FairSetupData(
+            opens_at=now - timedelta(days=1), closes_at=event.starts_at - timedelta(days=7),
+            approval=approval), now)
+        created = [booths.add_category(event, organiser, booths.CategoryData(
+            name=name, size_m2=size, price_cents=price, capacity=places, includes_table=True,
+            includes_power=size >= 9)) for name, size, price, places in categories]
+        # The first two companies book the first category (in approval mode: pending).
+        for company, user in list(zip(companies, users, strict=False))[:2]:
+            if user is not None:
+                booths.book(company, created[0], booths.BookingDetails(
+                    staff_count=2, occupation_ids=[o.id for o in company.occupations][:3]),
+                    user, now)
 
 
 def _organisation(name: str, kind: str, website: str | None) -> Organisation:
