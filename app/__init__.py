@@ -60,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     from app.booths.views import bp as booths_bp
     from app.calendar.editing import bp as editing_bp
     from app.calendar.views import bp as calendar_bp
+    from app.clashes.views import bp as clashes_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
 
@@ -69,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(clashes_bp)
     app.register_blueprint(booths_bp)
     register_api(app)
 

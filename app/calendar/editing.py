@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+from datetime import date, timedelta
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app.accounts.views import page_helpers
 from app.calendar import services as calendar
 from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.forms import EventForm, StatusForm
-from app.calendar.models import Event
+from app.calendar.models import Event, Venue
+from app.clashes import services as clashes
 from app.extensions import db
 from app.forms import put_errors
 from app.reference.models import Municipality
-from app.time import NonexistentLocalTime, local_to_utc, to_local
+from app.time import NonexistentLocalTime, as_utc, local_to_utc, to_local
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
 bp.context_processor(page_helpers)
@@ -42,6 +49,7 @@ FIELD_LABELS = {
 ACTION_LABELS = {
     "created": _l("created"), "updated": _l("changed"), "draft": _l("back to draft"),
     "planned": _l("date reserved"), "published": _l("published"), "cancelled": _l("cancelled"),
+    clashes.ACKNOWLEDGED: _l("saved despite a hard clash"),
 }
 
 
@@ -80,6 +88,7 @@ def index():
     groups = {status: [event for event in events if event.status == status]
               for status in STATUS_ORDER}
     return render_template("calendar/manage/index.html", groups=groups,
+                           open_clashes=clashes.open_count(current_user),
                            status_form=StatusForm(formdata=None),
                            transitions=calendar.TRANSITIONS)
 
@@ -91,14 +100,27 @@ def new_event():
         flash(_("Only organisers of an organisation can create events."), "warning")
         return redirect(url_for("editing.index"))
     form = EventForm()
+    organisation = current_user.organisation
+    review = None
     if form.is_submitted():
+        if only_checking(form):
+            return render_form(form, None, review_clashes(form, organisation, None,
+                                                          checked=True))
         data = checked_event_data(form)
         if data is not None:
+            findings = clashes.check_candidate(data, organisation)
+            review = ClashReview(findings, needs_ack=bool(clashes.hard_findings(findings)),
+                                 complete=True)
             try:
-                event = calendar.create_event(current_user.organisation, current_user, data)
+                if not acknowledged(form, review):
+                    raise calendar.EventError([])
+                event = calendar.create_event(organisation, current_user, data)
+                if review.needs_ack:
+                    clashes.acknowledge(event, current_user, findings, form.clash_note.data)
             except calendar.EventError as error:
                 db.session.rollback()
                 form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))
+                review = review_clashes(form, organisation, None)
             else:
                 db.session.commit()
                 flash(_("The event “%(title)s” is saved as a draft.", title=event.title),
@@ -106,7 +128,9 @@ def new_event():
                 return redirect(url_for("editing.edit_event", event_id=event.id))
     elif request.method == "GET":
         form.audiences.data = ["pupils"]
-    return render_form(form, None)
+    if form.is_submitted() and review is None:
+        review = review_clashes(form, organisation, None)
+    return render_form(form, None, review)
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -114,14 +138,26 @@ def edit_event(event_id: int):
     """Change an event; a published event's SEQUENCE grows so subscribers update."""
     event = editable_event(event_id)
     form = EventForm(data=form_values(event) if request.method == "GET" else None)
+    review = None
     if form.is_submitted():
+        if only_checking(form):
+            return render_form(form, event, review_clashes(form, event.organisation, event,
+                                                           checked=True))
         data = checked_event_data(form)
         if data is not None:
+            findings = clashes.check_candidate(data, event.organisation, event_id=event.id)
+            review = ClashReview(findings, needs_ack=bool(clashes.hard_findings(findings))
+                                 and moves(event, data), complete=True)
             try:
+                if not acknowledged(form, review):
+                    raise calendar.EventError([])
                 changes = calendar.update_event(event, current_user, data)
+                if review.needs_ack:
+                    clashes.acknowledge(event, current_user, findings, form.clash_note.data)
             except calendar.EventError as error:
                 db.session.rollback()
                 form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))
+                review = review_clashes(form, event.organisation, event)
             else:
                 db.session.commit()
                 if changes:
@@ -129,13 +165,16 @@ def edit_event(event_id: int):
                 else:
                     flash(_("Nothing was changed."), "info")
                 return redirect(url_for("editing.edit_event", event_id=event.id))
-    return render_form(form, event)
+    if event.status != "cancelled" and review is None:
+        review = review_clashes(form, event.organisation, event, with_suggestions=bool(
+            form.is_submitted() or request.args.get("suggest")))
+    return render_form(form, event, review)
 
 
-def render_form(form: EventForm, event: Event | None):
-    status = INVALID if request.method == "POST" else 200
+def render_form(form: EventForm, event: Event | None, review: ClashReview | None = None):
+    status = INVALID if request.method == "POST" and not (review and review.checked) else 200
     return render_template(
-        "calendar/manage/event_form.html", form=form, event=event,
+        "calendar/manage/event_form.html", form=form, event=event, review=review,
         status_form=StatusForm(formdata=None),
         changes=audit_trail(event) if event else [],
         next_statuses=sorted(calendar.TRANSITIONS[event.status], key=list(STATUS_ACTIONS).index)
@@ -265,3 +304,113 @@ def audit_trail(event: Event) -> list:
     """The event's changes, newest first."""
     return sorted(event.changes, key=lambda change: change.id, reverse=True)
 
+
+
+# --- clashes on the event form ----------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ClashReview:
+    """What the clash check says about the form's event: the findings (hard first), free
+    dates, and whether saving needs the organiser's acknowledgement."""
+
+    findings: list = dataclasses.field(default_factory=list)
+    suggestions: list[date] = dataclasses.field(default_factory=list)
+    needs_ack: bool = False
+    checked: bool = False  # the organiser only asked for a check (nothing saved)
+    complete: bool = False  # date, place and audiences were there to check
+
+    @property
+    def hard(self) -> list:
+        return clashes.hard_findings(self.findings)
+
+
+def only_checking(form: EventForm) -> bool:
+    """The "Check for clashes" button or a suggested date: check, never save."""
+    if request.form.get("use_date"):
+        with contextlib.suppress(ValueError):
+            use_date(form, date.fromisoformat(request.form["use_date"][:10]))
+        return True
+    return bool(request.form.get("check"))
+
+
+def use_date(form: EventForm, day: date) -> None:
+    """Move the form's schedule to start on ``day`` (same length, same times)."""
+    def put(field, value):
+        field.data = value
+        field.raw_data = [value.isoformat()] if value else []
+
+    if form.all_day.data:
+        length = (form.last_day.data - form.first_day.data
+                  if form.first_day.data and form.last_day.data else timedelta(0))
+        put(form.first_day, day)
+        put(form.last_day, day + max(length, timedelta(0)))
+    else:
+        if form.end_day.data and form.day.data:
+            put(form.end_day, day + (form.end_day.data - form.day.data))
+        put(form.day, day)
+
+
+def candidate_data(form: EventForm, organisation) -> calendar.EventData | None:
+    """The form's when, where and for whom, even before the rest is filled in; the venue
+    is looked up but never created (a new venue has no clashes of its own)."""
+    data = event_data(form)
+    try:
+        municipality_id = int(form.municipality.data or 0)
+    except ValueError:
+        return None
+    municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
+    if municipality is None or organisation is None:
+        return None
+    name = (form.venue_name.data or "").strip()
+    if any(ord(char) < 32 for char in name) or len(name) > 200:
+        name = ""  # refused by the form anyway; PostgreSQL would refuse a NUL in a query
+    venue = db.session.execute(
+        select(Venue).where(Venue.municipality_id == municipality.id, Venue.name == name)
+    ).scalar_one_or_none() if name else None
+    data.venue = venue or SimpleNamespace(id=None, municipality=municipality)
+    return data
+
+
+def review_clashes(form: EventForm, organisation, event: Event | None, *,
+                   with_suggestions: bool = True, checked: bool = False) -> ClashReview:
+    """Check the form's event without saving anything."""
+    data = candidate_data(form, organisation)
+    review = ClashReview(checked=checked)
+    if data is None or clashes.candidate_times(data) is None:
+        return review
+    event_id = event.id if event else None
+    review.complete = True
+    review.findings = clashes.check_candidate(data, organisation, event_id=event_id)
+    review.needs_ack = bool(review.hard) and (event is None or moves(event, data))
+    if review.findings and with_suggestions:
+        review.suggestions = clashes.suggest_free_dates(data, organisation, event_id=event_id)
+    return review
+
+
+def moves(event: Event, data: calendar.EventData) -> bool:
+    """Whether saving changes when or where the event takes place."""
+    venue_id = getattr(data.venue, "id", None)
+    if venue_id != event.venue_id or bool(data.all_day) != event.all_day:
+        return True
+    if data.all_day:
+        return (data.first_day, data.last_day) != (event.first_day, event.last_day)
+    times = clashes.candidate_times(data)
+    return times is None or times != (as_utc(event.starts_at), as_utc(event.ends_at))
+
+
+def acknowledged(form: EventForm, review: ClashReview) -> bool:
+    """A hard clash is saved only with the box ticked and a note; marks what is missing."""
+    if not review.needs_ack:
+        return True
+    ok = True
+    if not form.clash_acknowledged.data:
+        form.clash_acknowledged.errors = [*form.clash_acknowledged.errors, _(
+            "The event clashes hard with another one. Please confirm that you want to save "
+            "it anyway, or choose another date.")]
+        ok = False
+    if not (form.clash_note.data or "").strip():
+        form.clash_note.errors = [*form.clash_note.errors, _(
+            "Please say in a note why the event goes ahead despite the clash.")]
+        ok = False
+    return ok

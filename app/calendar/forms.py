@@ -140,6 +140,16 @@ class EventForm(BaseForm):
         render_kw={"maxlength": 500},
     )
 
+    # Shown with the clash warnings (outside the main <form>, tied to it by its id).
+    clash_acknowledged = BooleanField(
+        _l("I know about the hard clash and want to save the event anyway."))
+    clash_note = TextAreaField(
+        _l("Why does the event go ahead despite the clash?"), validators=[Length(max=1000)],
+        description=_l("Kept in the event's history; the other organiser sees the clash on "
+                       "their clash board."),
+        render_kw={"rows": 2, "maxlength": 1000},
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.municipality.choices = municipality_choices()

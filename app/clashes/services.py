@@ -597,6 +597,12 @@ def clashes_for(user: User | None, *, status: str | None = None, district: str |
     return query
 
 
+def open_count(user: User | None) -> int:
+    """How many open clashes ``user`` sees (the organiser's start page links the board)."""
+    query = clashes_for(user, status="open").with_only_columns(Clash.id)
+    return db.session.execute(select(db.func.count()).select_from(query.subquery())).scalar_one()
+
+
 def can_view(user: User | None, clash: Clash) -> bool:
     if user is None or not user.is_authenticated or not user.active:
         return False
@@ -648,3 +654,31 @@ def resolve(clash: Clash, user: User, note: str | None = None, *,
 def hard_findings(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.severity == HARD]
 
+
+# --- acknowledging hard clashes on the event form -------------------------------------------
+
+ACKNOWLEDGED = "clash_acknowledged"
+
+
+def acknowledge(event: Event, user: User | None, findings: list[Finding], note: str,
+                *, now: datetime | None = None):
+    """Record in the event's audit trail that ``user`` saved it despite hard clashes,
+    with their note and which clashes they saw (the scan stores the clashes themselves)."""
+    from app.calendar.models import EventChange
+
+    note = (note or "").strip()
+    if not note:
+        raise ClashError(str(_l("Please say in a note why the event goes ahead despite the "
+                                "clash.")))
+    if len(note) > MAX_NOTE:
+        raise ClashError(str(_l("The note is too long (at most %(max)s characters).",
+                                max=MAX_NOTE)))
+    change = EventChange(
+        event=event, user=user, action=ACKNOWLEDGED, at=now or now_utc(), via="web",
+        changes={"note": note, "clashes": [
+            {"rule": finding.rule, "other_event_id": finding.other.id if finding.other else None}
+            for finding in hard_findings(findings)]},
+    )
+    db.session.add(change)
+    db.session.flush()
+    return change

@@ -1,0 +1,376 @@
+"""Clash pages for organisers and admins: the board, the year overview, blackout calendars,
+and the live clash check of the event form.
+
+The domain lives in ``services`` and ``blackout``; these views parse input, call them,
+commit and render. Every action on a clash is recorded by the services as its history,
+which both organisers see on their board.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.accounts.views import page_helpers
+from app.calendar import services as calendar
+from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
+from app.calendar.editing import review_clashes
+from app.calendar.forms import EventForm
+from app.calendar.models import Event, Venue
+from app.clashes import blackout, overview, services
+from app.clashes.forms import (
+    MAX_ICS_BYTES,
+    AcceptForm,
+    BlackoutUploadForm,
+    BoardFilterForm,
+    ResolveForm,
+)
+from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
+from app.clashes.rules import RULES
+from app.extensions import db
+from app.i18n import format_day
+from app.reference.models import District, Municipality
+from app.time import local_today
+
+bp = Blueprint("clash_board", __name__)
+bp.context_processor(page_helpers)
+
+ACTION_LABELS = {
+    "opened": _l("found by the scan"), "reopened": _l("open again (an event moved)"),
+    "accepted": _l("accepted"), "resolved": _l("marked resolved"),
+    "gone": _l("no longer a clash"),
+}
+STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "resolved": _l("resolved")}
+SEVERITY_LABELS = {"hard": _l("hard"), "soft": _l("soft")}
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+@bp.before_request
+@login_required
+def require_organiser():
+    """Organisers and admins only (anonymous visitors log in first, companies get 403)."""
+    if not (current_user.is_organiser or current_user.is_admin):
+        abort(403)
+
+
+@bp.context_processor
+def labels() -> dict:
+    return {"rule_labels": RULES, "clash_action_labels": ACTION_LABELS,
+            "clash_status_labels": STATUS_LABELS, "severity_labels": SEVERITY_LABELS,
+            "statuses": STATUSES, "event_types": EVENT_TYPES, "audience_labels": AUDIENCES,
+            "event_link": event_link, "language": str(get_locale() or "de")[:2]}
+
+
+@bp.app_context_processor
+def clash_helpers() -> dict:
+    """What the clash warnings on the event form (another blueprint) need."""
+    return {"clash_event_link": event_link, "clash_severity_labels": SEVERITY_LABELS}
+
+
+def event_link(event: Event | None) -> str | None:
+    """Where the viewer can look at an event: its form if they may edit it, else its page."""
+    if event is None:
+        return None
+    if calendar.can_edit(current_user, event):
+        return url_for("editing.edit_event", event_id=event.id)
+    if calendar.can_view(current_user, event):
+        return url_for("calendar.event", event_id=event.id)
+    return None
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def _districts() -> list[District]:
+    return list(db.session.execute(select(District).order_by(District.name)).scalars())
+
+
+@bp.get("/clashes")
+def board():
+    """The viewer's clashes (admins: all), open ones by default, with their history."""
+    filters = BoardFilterForm(request.args)
+    filters.district.choices = [("", _("all"))] + [(d.code, d.name) for d in _districts()]
+    if not filters.validate():
+        filters = BoardFilterForm(formdata=None)
+        filters.district.choices = [("", _("all"))] + [(d.code, d.name) for d in _districts()]
+    status = filters.status.data or "open"
+    query = services.clashes_for(
+        current_user, status=None if status == "all" else status,
+        district=filters.district.data or None, severity=filters.severity.data or None,
+        include_gone=status in ("resolved", "all"),
+    ).options(selectinload(Clash.actions).selectinload(ClashAction.user)
+              .selectinload(User.organisation))
+    found = db.session.execute(query.limit(200)).scalars().unique().all()
+    cards = [_card(clash) for clash in found]
+    return render_template("clashes/board.html", cards=cards, filters=filters,
+                           status=status, accept_form=AcceptForm(formdata=None),
+                           resolve_form=ResolveForm(formdata=None))
+
+
+def _card(clash: Clash) -> dict:
+    """A clash from the viewer's side: their event first when one is theirs."""
+    events = clash.events
+    own = current_user.organisation_id
+    if len(events) == 2 and events[1].organisation_id == own and events[0].organisation_id != own:
+        events = [events[1], events[0]]
+    language = str(get_locale() or "de")[:2]
+    return {
+        "clash": clash, "events": events,
+        "explanation": services.clash_messages(clash, events[0]).get(language, ""),
+        "can_settle": services.can_settle(current_user, clash),
+        "movable": [event for event in events if calendar.can_edit(current_user, event)
+                    and event.status != "cancelled"],
+    }
+
+
+def _settle(clash_id: int, action: str):
+    clash = db.get_or_404(Clash, clash_id)
+    if not services.can_view(current_user, clash):
+        abort(404)
+    if not services.can_settle(current_user, clash):
+        abort(403)
+    form = AcceptForm() if action == "accepted" else ResolveForm()
+    back = url_for("clash_board.board", _anchor=f"clash-{clash.id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(back)
+    try:
+        if action == "accepted":
+            services.accept(clash, current_user, form.note.data)
+        else:
+            services.resolve(clash, current_user, form.note.data)
+    except services.ClashPermissionError:
+        db.session.rollback()
+        abort(403)
+    except services.ClashError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("The clash is accepted; the other organiser sees your note on their board.")
+          if action == "accepted" else
+          _("The clash is marked resolved; the other organiser sees this on their board."),
+          "success")
+    return redirect(back)
+
+
+@bp.post("/clashes/<int:clash_id>/accept")
+def accept(clash_id: int):
+    return _settle(clash_id, "accepted")
+
+
+@bp.post("/clashes/<int:clash_id>/resolve")
+def resolve(clash_id: int):
+    return _settle(clash_id, "resolved")
+
+
+# --- the year overview -----------------------------------------------------------------------
+
+
+def _year_counts(year: int) -> dict[date, dict[str, int]]:
+    """Events per local day and district: planned and published events of everybody, the
+    viewer's own drafts too."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    visible = Event.status.in_(("planned", "published"))
+    if current_user.organisation_id is not None:
+        visible = or_(visible, (Event.status == "draft")
+                      & (Event.organisation_id == current_user.organisation_id))
+    rows = db.session.execute(
+        select(Event.starts_at, Event.ends_at, Event.first_day, Event.last_day,
+               Municipality.district_code)
+        .join(Venue, Event.venue_id == Venue.id)
+        .join(Municipality, Venue.municipality_id == Municipality.id)
+        .where(visible, Event.ends_at > services.day_span_utc(first, first)[0],
+               Event.starts_at < services.day_span_utc(last, last)[1])
+    )
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for starts_at, ends_at, first_day, last_day, district in rows:
+        start, end = services._local_days(starts_at, ends_at, first_day, last_day)
+        for ordinal in range(max(start, first.toordinal()), min(end, last.toordinal()) + 1):
+            counts[date.fromordinal(ordinal)][district] += 1
+    return counts
+
+
+def _school_holidays(year: int) -> dict[date, str]:
+    """Days of blackout periods that affect pupils (school holidays), with their names."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    days: dict[date, str] = {}
+    periods = db.session.execute(
+        select(BlackoutPeriod).join(BlackoutPeriod.calendar)
+        .where(BlackoutPeriod.first_day <= last, BlackoutPeriod.last_day >= first)
+        .options(selectinload(BlackoutPeriod.calendar))
+    ).scalars()
+    for period in periods:
+        if "pupils" not in (period.calendar.audiences or []):
+            continue
+        day = max(period.first_day, first)
+        while day <= min(period.last_day, last):
+            days.setdefault(day, period.name)
+            day += timedelta(days=1)
+    return days
+
+
+@bp.get("/clashes/year")
+def year_overview():
+    """The year at a glance (SVG, no JavaScript), a text table, and the reserved dates."""
+    try:
+        year = int(request.args.get("year", local_today().year))
+    except ValueError:
+        year = local_today().year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        abort(404)
+    language = str(get_locale() or "de")[:2]
+    counts = _year_counts(year)
+    school = _school_holidays(year)
+    public = {date.fromordinal(ordinal): services.holiday_name(date.fromordinal(ordinal),
+                                                                language)
+              for ordinal in services.public_holidays(date(year, 1, 1), date(year, 12, 31))}
+    days = overview.year_days(year, counts, school, public)
+    districts = [(d.code, d.name) for d in _districts()]
+    with_locale_months = [format_day(date(year, month, 1), "LLLL") for month in range(1, 13)]
+    labels = overview.Labels(
+        title=_("Events in %(year)s per day and district", year=year),
+        description=_("One row per month, one cell per day. The number is the count of "
+                      "planned and published events (and your drafts); the small bars "
+                      "show the districts. Shaded: weekends, free weekends, school holidays "
+                      "and public holidays. The same information follows as a table."),
+        months=with_locale_months,
+        kinds={"weekday": _("Weekday"), "weekend": _("Weekend with events"),
+               "free_weekend": _("Free weekend day"), "school": _("School holidays"),
+               "holiday": _("Public holiday")},
+        events=lambda n: ngettext("%(num)d event", "%(num)d events", n),
+        day=format_day,
+    )
+    svg = Markup(overview.year_svg(year, days, districts, labels))  # noqa: S704 - escaped by ElementTree
+    months = []
+    for month in range(1, 13):
+        rows = [(day, info) for day, info in sorted(days.items())
+                if day.month == month and (info.total or info.notes)]
+        free = [day for day, info in sorted(days.items())
+                if day.month == month and info.kind == "free_weekend" and day.weekday() == 5
+                and days.get(day + timedelta(days=1), info).kind == "free_weekend"]
+        months.append({"name": with_locale_months[month - 1], "rows": rows, "free": free,
+                       "days": month_calendar.monthrange(year, month)[1]})
+    reserved = db.session.execute(
+        calendar.events_query().where(
+            Event.status == "planned",
+            Event.ends_at > services.day_span_utc(date(year, 1, 1), date(year, 1, 1))[0],
+            Event.starts_at < services.day_span_utc(date(year, 12, 31), date(year, 12, 31))[1],
+        )
+    ).scalars().all()
+    return render_template("clashes/year.html", year=year, svg=svg, months=months,
+                           reserved=reserved, district_names=dict(districts),
+                           min_year=MIN_YEAR, max_year=MAX_YEAR)
+
+
+# --- the live check of the event form --------------------------------------------------------
+
+
+@bp.post("/manage/events/clash-check")
+def check():
+    """The clashes the event form's current values would cause (JSON with the rendered
+    warnings); nothing is stored. CSRF-protected like every POST (X-CSRFToken header)."""
+    event = None
+    event_id = request.form.get("event_id", type=int)
+    if event_id:
+        event = db.session.get(Event, event_id)
+        if event is None or not calendar.can_edit(current_user, event):
+            abort(404)
+    organisation = event.organisation if event else current_user.organisation
+    if organisation is None:
+        return jsonify(hard=0, soft=0, html="")
+    form = EventForm(meta={"csrf": False})
+    review = review_clashes(form, organisation, event)
+    html = render_template("clashes/_review.html", review=review, form=form, live=True)
+    result = jsonify(hard=len(review.hard), soft=len(review.findings) - len(review.hard),
+                     suggestions=[day.isoformat() for day in review.suggestions], html=html)
+    db.session.rollback()
+    return result
+
+
+# --- blackout calendars (admins) -------------------------------------------------------------
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403)
+
+
+def _calendars() -> list[tuple[BlackoutCalendar, int]]:
+    return db.session.execute(
+        select(BlackoutCalendar, func.count(BlackoutPeriod.id))
+        .outerjoin(BlackoutPeriod, BlackoutPeriod.calendar_id == BlackoutCalendar.id)
+        .group_by(BlackoutCalendar.id).order_by(BlackoutCalendar.name)
+    ).all()
+
+
+@bp.route("/clashes/blackout", methods=["GET", "POST"])
+def blackout_calendars():
+    """Import (or replace) and delete blackout calendars; shipped ones are listed too."""
+    _require_admin()
+    form = BlackoutUploadForm()
+    status = 200
+    if request.method == "GET":
+        form.audiences.data = ["pupils"]
+    elif form.validate_on_submit():
+        upload = form.file.data
+        try:
+            data = upload.read(MAX_ICS_BYTES + 1)
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file
+        try:
+            if len(data) > MAX_ICS_BYTES:
+                raise blackout.BlackoutError(_("The file is larger than 512 KB."))
+            imported = blackout.import_calendar(
+                form.name.data, data, source=_("upload: %(file)s",
+                                               file=(upload.filename or "")[:200]),
+                audiences=form.audiences.data or None, actor=current_user)
+        except blackout.BlackoutError as error:
+            db.session.rollback()
+            form.file.errors = [*form.file.errors, error.message]
+            status = 422
+        else:
+            db.session.commit()
+            flash(ngettext("The calendar “%(name)s” is imported with %(num)d period.",
+                           "The calendar “%(name)s” is imported with %(num)d periods.",
+                           len(imported.periods), name=imported.name), "success")
+            return redirect(url_for("clash_board.blackout_calendars"))
+    else:
+        status = 422
+    return render_template("clashes/blackout.html", form=form, calendars=_calendars()), status
+
+
+@bp.post("/clashes/blackout/<int:calendar_id>/delete")
+def delete_blackout_calendar(calendar_id: int):
+    _require_admin()
+    form = ResolveForm()  # only its CSRF token matters
+    found = db.get_or_404(BlackoutCalendar, calendar_id)
+    if not form.validate_on_submit():
+        abort(400)
+    name = found.name
+    blackout.delete_calendar(found)
+    db.session.commit()
+    flash(_("The calendar “%(name)s” is deleted.", name=name), "success")
+    return redirect(url_for("clash_board.blackout_calendars"))
