@@ -203,27 +203,37 @@ def _neighbours(slots: Sequence[Slot], neighbours: frozenset[tuple[str, str]],
     if not borders:
         return
     bordering = {district for border in borders for district in border}
-    # district -> day -> audience mask -> ids (starting that day; present that day)
+    # district -> day -> audience mask -> ids (starting that day; there since before)
     starting: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
     continuing: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
-    present: dict[str, dict[int, dict[int, list[int]]]] = defaultdict(dict)
+    masks: set[int] = set()
     for slot in slots:
         district, mask = slot.district, slot.audiences
         if district not in bordering or not mask:
             continue
-        day = slot.first_day
-        starting[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
-        present[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
+        masks.add(mask)
+        _put(starting[district], slot.first_day, mask, slot.id)
         for day in range(slot.first_day + 1, slot.last_day + 1):
-            continuing[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
-            present[district].setdefault(day, {}).setdefault(mask, []).append(slot.id)
-    masks = {mask for days in present.values() for day in days.values() for mask in day}
+            _put(continuing[district], day, mask, slot.id)
     meets = {mask: frozenset(other for other in masks if other & mask) for mask in masks}
     for a, b in borders:
-        # The first common day is where one of the two starts: a starts and b is there,
-        # or a was already there and b starts.
-        _cross(starting[a], present[b], meets, out)
+        # The first common day is where one of the two starts: a starts (b starts too,
+        # or was there since before), or a was there since before and b starts.
+        _cross(starting[a], starting[b], meets, out)
+        _cross(starting[a], continuing[b], meets, out)
         _cross(continuing[a], starting[b], meets, out)
+
+
+def _put(days: dict[int, dict[int, list[int]]], day: int, mask: int, event_id: int) -> None:
+    by_mask = days.get(day)
+    if by_mask is None:
+        days[day] = {mask: [event_id]}
+        return
+    ids = by_mask.get(mask)
+    if ids is None:
+        by_mask[mask] = [event_id]
+    else:
+        ids.append(event_id)
 
 
 def _cross(left: dict[int, dict[int, list[int]]], right: dict[int, dict[int, list[int]]],
