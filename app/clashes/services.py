@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -16,8 +17,21 @@ import holidays as holiday_calendars
 from flask import current_app
 from flask_babel import force_locale, format_date, format_time
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, false, or_, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import Organisation, User
 from app.calendar.codes import AUDIENCES, EVENT_TYPES
@@ -26,6 +40,7 @@ from app.calendar.services import EventData
 from app.clashes import engine
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
 from app.clashes.rules import (
+    AUDIENCE_BITS,
     BLACKOUT,
     COUNTED_STATUSES,
     HARD,
@@ -55,6 +70,7 @@ from app.time import (
     day_span_utc,
     local_to_utc,
     local_today,
+    local_zone,
     now_utc,
     to_local,
 )
@@ -83,11 +99,18 @@ def clash_config() -> ClashConfig:
 
 
 def neighbours() -> frozenset[tuple[str, str]]:
-    """District borders from the reference data (both directions)."""
+    """District borders from the reference data (both directions), read once per app:
+    the reference data does not change while it runs, and every check needs them."""
+    cached = current_app.extensions.get("clash_neighbours")
+    if cached:
+        return cached
     rows = db.session.execute(
         select(district_neighbours.c.district_code, district_neighbours.c.neighbour_code)
     ).all()
-    return neighbour_pairs((a, b) for a, b in rows)
+    pairs = neighbour_pairs((a, b) for a, b in rows)
+    if pairs:
+        current_app.extensions["clash_neighbours"] = pairs
+    return pairs
 
 
 @lru_cache(maxsize=64)
@@ -165,27 +188,58 @@ def candidate_slot(data: EventData, organisation: Organisation) -> Slot | None:
                 first, last, audience_mask(data.audiences))
 
 
+def _epoch_seconds(column):
+    """Whole seconds since the epoch, computed by the database: no datetime per row."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
+def _local_day_of(zone) -> Callable[[int], int]:
+    """Local date ordinal of an epoch second; the zone's offset is looked up once per
+    quarter hour (offsets change only at quarter hours)."""
+    offsets: dict[int, int] = {}
+    unix_day = date(1970, 1, 1).toordinal()
+
+    def day_of(seconds: int) -> int:
+        quarter = seconds // 900
+        offset = offsets.get(quarter)
+        if offset is None:
+            moment = datetime.fromtimestamp(quarter * 900, zone)
+            offset = offsets[quarter] = int(moment.utcoffset().total_seconds())
+        return (seconds + offset) // 86400 + unix_day
+
+    return day_of
+
+
 def load_slots() -> list[Slot]:
-    """Every event that can clash (not cancelled), read with two plain queries."""
+    """Every event that can clash (not cancelled), read with two plain queries of the
+    needed columns only (instants as epoch seconds, computed by the database)."""
     audiences: dict[int, int] = defaultdict(int)
-    for event_id, mask in db.session.execute(
+    bits = AUDIENCE_BITS
+    for event_id, code in db.session.execute(
         select(EventAudience.event_id, EventAudience.code)
     ):
-        audiences[event_id] |= audience_mask((mask,))
+        audiences[event_id] |= bits.get(code, 0)
     rows = db.session.execute(
         select(Event.id, Event.organisation_id, Event.event_type, Event.status, Event.venue_id,
-               Municipality.district_code, Event.starts_at, Event.ends_at, Event.first_day,
-               Event.last_day)
+               Municipality.district_code, _epoch_seconds(Event.starts_at),
+               _epoch_seconds(Event.ends_at), Event.first_day, Event.last_day)
         .join(Venue, Event.venue_id == Venue.id)
         .join(Municipality, Venue.municipality_id == Municipality.id)
         .where(Event.status.in_(COUNTED_STATUSES))
     )
+    day_of = _local_day_of(local_zone())
     slots = []
-    for (event_id, organisation_id, event_type, status, venue_id, district, starts_at,
-         ends_at, first_day, last_day) in rows:
-        first, last = _local_days(starts_at, ends_at, first_day, last_day)
+    for (event_id, organisation_id, event_type, status, venue_id, district, start, end,
+         first_day, last_day) in rows:
+        if first_day is not None and last_day is not None:
+            first, last = first_day.toordinal(), last_day.toordinal()
+        else:
+            first = day_of(start)
+            last = max(first, day_of(end - 1))
         slots.append(Slot(event_id, organisation_id, event_type, status, venue_id, district,
-                          epoch(starts_at), epoch(ends_at), first, last, audiences[event_id]))
+                          start, end, first, last, audiences[event_id]))
     return slots
 
 
@@ -342,10 +396,8 @@ def check_candidate(data: EventData, organisation: Organisation, *,
             clashing[other.id] = clash.rule
     findings = []
     if clashing:
-        events = db.session.execute(
-            select(Event).where(Event.id.in_(clashing)).options(*_event_loading())
-            .order_by(Event.starts_at, Event.id)
-        ).scalars()
+        events = db.session.execute(_clashing_events_query(),
+                                    {"ids": list(clashing)}).unique().scalars()
         findings = [Finding(clashing[event.id], SEVERITY[clashing[event.id]], other=event,
                             **subject) for event in events]
     first, last = date.fromordinal(slot.first_day), date.fromordinal(slot.last_day)
@@ -362,8 +414,52 @@ def check_candidate(data: EventData, organisation: Organisation, *,
 
 
 def _event_loading():
-    return (selectinload(Event.venue).selectinload(Venue.municipality),
-            selectinload(Event.organisation), selectinload(Event.audiences))
+    # Venue, place and organiser in the same query; audiences in one more.
+    return (joinedload(Event.venue).joinedload(Venue.municipality),
+            joinedload(Event.organisation), selectinload(Event.audiences))
+
+
+def _audience_mask_column():
+    """The audience bit mask of ``Event`` as a correlated subquery (codes are unique per
+    event, so their sum is their union)."""
+    bits = case({code: bit for code, bit in AUDIENCE_BITS.items()},
+                value=EventAudience.code, else_=0)
+    return (select(func.coalesce(func.sum(bits), 0))
+            .where(EventAudience.event_id == Event.id).scalar_subquery())
+
+
+@lru_cache(maxsize=1)
+def _nearby_query() -> Select:
+    """The query of :func:`_nearby_slots`, built once with bound parameters: SQLAlchemy
+    then computes its cache key once, not on every check."""
+    days = sql_overlaps(Event.starts_at, Event.ends_at, bindparam("days_start"),
+                        bindparam("days_end"))
+    return (
+        select(Event.id, Event.organisation_id, Event.event_type, Event.status, Event.venue_id,
+               Municipality.district_code, Event.starts_at, Event.ends_at, Event.first_day,
+               Event.last_day, _audience_mask_column())
+        .join(Venue, Event.venue_id == Venue.id)
+        .join(Municipality, Venue.municipality_id == Municipality.id)
+        .where(
+            Event.status.in_(COUNTED_STATUSES),
+            sql_overlaps(Event.starts_at, Event.ends_at, bindparam("window_start"),
+                         bindparam("window_end")),
+            # Bounds the index range; events longer than this are found by the full scan.
+            Event.starts_at >= bindparam("earliest"),
+            Municipality.district_code.in_(bindparam("districts", expanding=True)),
+            # On the days around only the same kind of event in the same district counts
+            # (too close); every other rule needs a common local day.
+            or_(days, and_(Municipality.district_code == bindparam("district"),
+                           Event.event_type == bindparam("event_type"))),
+            Event.id != bindparam("exclude"),
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _clashing_events_query() -> Select:
+    return (select(Event).where(Event.id.in_(bindparam("ids", expanding=True)))
+            .options(*_event_loading()).order_by(Event.starts_at, Event.id))
 
 
 def _nearby_slots(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str, str]],
@@ -373,37 +469,22 @@ def _nearby_slots(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str,
     slack = config.too_close_days
     window_start, window_end = day_span_utc(date.fromordinal(slot.first_day - slack),
                                             date.fromordinal(slot.last_day + slack))
+    days_start, days_end = day_span_utc(date.fromordinal(slot.first_day),
+                                        date.fromordinal(slot.last_day))
     districts = {slot.district} | {b for a, b in borders if a == slot.district}
-    query = (
-        select(Event.id, Event.organisation_id, Event.event_type, Event.status, Event.venue_id,
-               Municipality.district_code, Event.starts_at, Event.ends_at, Event.first_day,
-               Event.last_day)
-        .join(Venue, Event.venue_id == Venue.id)
-        .join(Municipality, Venue.municipality_id == Municipality.id)
-        .where(
-            Event.status.in_(COUNTED_STATUSES),
-            sql_overlaps(Event.starts_at, Event.ends_at, window_start, window_end),
-            # Bounds the index range; events longer than this are found by the full scan.
-            Event.starts_at >= window_start - timedelta(days=config.max_event_days),
-            Municipality.district_code.in_(sorted(districts)),
-        )
-    )
-    if exclude is not None:
-        query = query.where(Event.id != exclude)
-    rows = db.session.execute(query).all()
-    audiences: dict[int, int] = defaultdict(int)
-    if rows:
-        for event_id, code in db.session.execute(
-            select(EventAudience.event_id, EventAudience.code)
-            .where(EventAudience.event_id.in_([row[0] for row in rows]))
-        ):
-            audiences[event_id] |= audience_mask((code,))
+    rows = db.session.execute(_nearby_query(), {
+        "window_start": window_start, "window_end": window_end,
+        "earliest": window_start - timedelta(days=config.max_event_days),
+        "days_start": days_start, "days_end": days_end, "districts": sorted(districts),
+        "district": slot.district, "event_type": slot.event_type,
+        "exclude": exclude if exclude is not None else 0,
+    })
     slots = []
     for (event_id, organisation_id, event_type, status, venue_id, district, starts_at,
-         ends_at, first_day, last_day) in rows:
+         ends_at, first_day, last_day, audiences) in rows:
         first, last = _local_days(starts_at, ends_at, first_day, last_day)
         slots.append(Slot(event_id, organisation_id, event_type, status, venue_id, district,
-                          epoch(starts_at), epoch(ends_at), first, last, audiences[event_id]))
+                          epoch(starts_at), epoch(ends_at), first, last, int(audiences or 0)))
     return slots
 
 
