@@ -7,7 +7,7 @@ events always give the same bytes — the static publisher relies on that.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -34,6 +34,17 @@ def build_calendar(
     event's description lists them.
     """
     occupations = occupations or {}
+    calendar = calendar_header(name=name, description=description,
+                               years=event_years((event.starts_at, event.ends_at)
+                                                 for event in events))
+    for event in events:
+        calendar.add_component(
+            event_component(event, base_url, occupations=occupations.get(event.id, ())))
+    return calendar
+
+
+def calendar_header(*, name: str, description: str, years: Set[int]) -> icalendar.Calendar:
+    """The calendar's own properties and its VTIMEZONE (covering ``years``), no events."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -46,14 +57,33 @@ def build_calendar(
     calendar.add("x-wr-timezone", local_zone().key)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
-    calendar.add_component(_timezone(events))
-    for event in events:
-        calendar.add_component(
-            event_component(event, base_url, occupations=occupations.get(event.id, ())))
+    calendar.add_component(_timezone(years))
     return calendar
 
 
-def _timezone(events: Sequence[Event]) -> icalendar.Timezone:
+def event_years(spans: Iterable[tuple[datetime, datetime]]) -> set[int]:
+    """The local years that events' starts and ends fall in (for the VTIMEZONE)."""
+    return {to_local(moment).year for span in spans for moment in span}
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def assemble(header: icalendar.Calendar, vevents: Iterable[bytes]) -> bytes:
+    """The bytes ``to_ical()`` gives for ``header`` with these events added.
+
+    Each block is an ``icalendar.Event.to_ical()``; a calendar serialises its
+    subcomponents one after the other, each exactly as on its own, so splicing the
+    serialised events in before the calendar's END line gives the very same bytes
+    without building and folding them again (see ``app.feeds.services.render_feed``).
+    """
+    head = header.to_ical()
+    if not head.endswith(_END):  # pragma: no cover - icalendar's own format
+        raise ValueError("unexpected calendar serialisation")
+    return b"".join([head[: -len(_END)], *vevents, _END])
+
+
+def _timezone(years: Set[int]) -> icalendar.Timezone:
     """The local zone as a VTIMEZONE covering every year the feed's events touch.
 
     Where the zone follows the EU rule (the switches at 01:00 UTC on the last Sundays of
@@ -62,8 +92,7 @@ def _timezone(events: Sequence[Event]) -> icalendar.Timezone:
     multi-valued RDATEs of the generic form. Other zones get ``Timezone.from_tzid``.
     """
     zone = local_zone()
-    years = {to_local(moment).year for event in events
-             for moment in (event.starts_at, event.ends_at)} or {local_today().year}
+    years = years or {local_today().year}
     first, last = min(years), max(years)
     winter = datetime(first, 1, 15, tzinfo=zone).utcoffset()
     summer = datetime(first, 7, 15, tzinfo=zone).utcoffset()

@@ -1,23 +1,53 @@
-"""Which events a feed holds, what it is called, and its cheap cache validator."""
+"""Which events a feed holds, what it is called, its cheap validator, and its caches.
+
+A feed is built in three layers, each exact (the bytes are always those of
+``build_calendar(...).to_ical()``, which the tests check):
+
+- ``feed_validator``: one aggregate query gives the strong ETag without building; its
+  result is remembered while the feed data version (a counter that database triggers
+  move on every write to a table shaping a feed) stays put, so a 304 costs two
+  primary-key reads;
+- ``cached_feed``: a small in-process LRU of rendered feeds keyed by ETag and data
+  version, so a warm 200 is a dictionary look-up. The ETag alone cannot see renamed
+  reference data (venue, organisation, industry names), the version can; entries also
+  expire after ``FEED_CACHE_TTL`` as a bound for anything neither sees;
+- ``render_feed``: reads, in plain column queries, everything that shapes each VEVENT,
+  hashes it into a key, and takes the event's serialised VEVENT from the
+  ``feed_event_cache`` table when the key matches; only changed events are loaded as
+  objects and serialised by ``icalendar``. The header and VTIMEZONE are built by
+  ``icalendar`` every time and the blocks spliced in (``ical.assemble``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
+import icalendar
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, text, type_coerce
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import NullType
 
+from app.accounts.models import Organisation
 from app.calendar.codes import AUDIENCES, EVENT_TYPES
-from app.calendar.models import Event
+from app.calendar.models import Event, EventAudience, Venue, event_industries
 from app.calendar.services import EventFilter, events_query
 from app.extensions import db
-from app.feeds.ical import build_calendar
-from app.reference.models import District, Industry
+from app.feeds import ical
+from app.feeds.models import FeedDataVersion, FeedEventCache
+from app.reference.models import District, Industry, Municipality
 from app.time import as_utc, local_zone
+
+logger = logging.getLogger(__name__)
 
 # A cancelled event stays in the feeds this long, so subscribed calendars drop it.
 CANCELLED_RETENTION = timedelta(days=30)
@@ -25,6 +55,22 @@ CANCELLED_RETENTION = timedelta(days=30)
 PAST_RETENTION = timedelta(days=365)
 # Bump when the feed's format changes, so every cached copy is refreshed.
 FORMAT_VERSION = "1"
+# Part of every stored VEVENT's key: a new builder, icalendar release or format version
+# (a deploy) makes every stored VEVENT stale at once.
+BUILDER_VERSION = hashlib.sha256(
+    f"{FORMAT_VERSION}|{icalendar.__version__}|".encode()
+    + Path(ical.__file__).read_bytes()
+).hexdigest()[:16]
+# The in-process cache of rendered feeds: bounded in entries and bytes, and entries
+# expire so renamed reference data (invisible to the ETag) reaches the feeds.
+FEED_CACHE_ENTRIES = 32
+FEED_CACHE_BYTES = 64 * 1024 * 1024
+FEED_CACHE_TTL = timedelta(minutes=15)
+# Remembered validators: how many filters, and how long at most.
+VALIDATOR_MEMO_ENTRIES = 256
+VALIDATOR_MAX_AGE = timedelta(seconds=60)
+# Events loaded as objects per query when their VEVENT must be (re)built.
+_BUILD_CHUNK = 500
 
 
 def _in_feed(now: datetime):
@@ -49,36 +95,265 @@ def upcoming_feed_events(event_filter: EventFilter, now: datetime, limit: int) -
 
 
 def render_feed(event_filter: EventFilter, now: datetime) -> bytes:
-    """The feed as bytes; the web route and the static publisher send the very same."""
-    events = db.session.execute(feed_events(event_filter, now)).scalars().all()
-    return build_calendar(events, name=feed_name(event_filter),
-                          description=feed_description(event_filter),
-                          base_url=current_app.config["BASE_URL"]).to_ical()
+    """The feed as bytes; the web route and the static publisher send the very same.
+
+    Stored VEVENTs whose key still matches are reused; the others are built, and stored
+    (in a transaction of their own, so a failed write only costs the next build time).
+    """
+    base_url = current_app.config["BASE_URL"]
+    ids = _feed_ids(event_filter, now)
+    keys, years = vevent_keys(ids, base_url)
+    stored = {
+        event_id: vevent for event_id, key, vevent in db.session.connection().execute(
+            select(FeedEventCache.event_id, FeedEventCache.key, FeedEventCache.vevent)
+            .where(FeedEventCache.event_id.in_(ids))
+        ).all() if keys.get(event_id) == key
+    }
+    missing = [event_id for event_id in keys if event_id not in stored]
+    built = {}
+    for start in range(0, len(missing), _BUILD_CHUNK):
+        chunk = missing[start:start + _BUILD_CHUNK]
+        for event in db.session.execute(events_query().where(Event.id.in_(chunk))).scalars():
+            built[event.id] = ical.event_component(event, base_url).to_ical()
+    if built:
+        _store(built, keys)
+    header = ical.calendar_header(name=feed_name(event_filter),
+                                  description=feed_description(event_filter), years=years)
+    blocks = {**stored, **built}
+    return ical.assemble(header, (blocks[event_id] for event_id in keys))
+
+
+def _feed_ids(event_filter: EventFilter, now: datetime) -> Select:
+    return event_filter.apply(select(Event.id).where(_in_feed(now)))
+
+
+def vevent_keys(ids: Select, base_url: str) -> tuple[dict[int, str], set[int]]:
+    """Each event's key, in feed order, and the local years its events touch.
+
+    The key hashes every column that ``ical.event_component`` reads, of the event and of
+    its venue, municipality, district, organisation, industries and audiences, plus the
+    German labels and ``BUILDER_VERSION``: a renamed venue or industry changes the key
+    of every event it shapes. A change to ``event_component`` that reads something new
+    must add it here (the tests compare against an uncached build). The columns are
+    read raw, as the driver gives them (no type conversion), on the session's
+    connection: this runs for every event of a feed.
+    """
+    connection = db.session.connection()
+    industries: dict[int, list] = defaultdict(list)
+    for event_id, code, name in connection.execute(
+        select(event_industries.c.event_id, Industry.code, Industry.name_de)
+        .join(Industry, Industry.code == event_industries.c.industry_code)
+        .where(event_industries.c.event_id.in_(ids))
+    ).all():
+        industries[event_id].append((code, name))
+    audiences: dict[int, list] = defaultdict(list)
+    for event_id, *audience in connection.execute(
+        select(EventAudience.event_id, EventAudience.code, EventAudience.grade_from,
+               EventAudience.grade_to).where(EventAudience.event_id.in_(ids))
+    ).all():
+        audiences[event_id].append(tuple(audience))
+    with force_locale("de"):
+        labels = repr(([str(label) for label in EVENT_TYPES.values()],
+                       [str(label) for label in AUDIENCES.values()]))
+    prefix = f"{BUILDER_VERSION}|{base_url}|{labels}|"
+    columns = [*Event.__table__.c, *Venue.__table__.c, *Municipality.__table__.c,
+               District.name, Organisation.name]
+    rows = connection.execute(
+        select(Event.id, *(type_coerce(column, NullType()) for column in columns))
+        .join(Venue, Venue.id == Event.venue_id)
+        .join(Municipality, Municipality.id == Venue.municipality_id)
+        .join(District, District.code == Municipality.district_code)
+        .join(Organisation, Organisation.id == Event.organisation_id)
+        .where(Event.id.in_(ids))
+        .order_by(Event.starts_at, Event.id)
+    ).tuples().all()
+    sha256 = hashlib.sha256
+    keys = {  # a plain tuple's repr: a Row's shortens long values
+        row[0]: sha256(
+            f"{prefix}{tuple(row)!r}|{sorted(industries[row[0]])!r}"
+            f"|{sorted(audiences[row[0]])!r}".encode()).hexdigest()
+        for row in rows
+    }
+    first, last = connection.execute(
+        select(func.min(Event.starts_at), func.max(Event.ends_at)).where(Event.id.in_(ids))
+    ).one()
+    return keys, ical.event_years([(first, last)] if first else [])
+
+
+def _store(built: dict[int, bytes], keys: dict[int, str]) -> None:
+    """Upsert the freshly built VEVENTs; a failure is logged, never the request's."""
+    rows = [{"event_id": event_id, "key": keys[event_id], "vevent": built[event_id]}
+            for event_id in sorted(built)]
+    table = FeedEventCache.__table__
+    try:
+        with db.engine.begin() as connection:
+            dialect = connection.dialect.name
+            if dialect in ("sqlite", "postgresql"):
+                if dialect == "sqlite":
+                    from sqlalchemy.dialects.sqlite import insert
+                else:
+                    from sqlalchemy.dialects.postgresql import insert
+                statement = insert(table)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[table.c.event_id],
+                    set_={"key": statement.excluded.key, "vevent": statement.excluded.vevent})
+                connection.execute(statement, rows)
+            else:  # pragma: no cover - the app runs on SQLite and PostgreSQL
+                connection.execute(table.delete().where(table.c.event_id.in_(list(built))))
+                connection.execute(table.insert(), rows)
+    except SQLAlchemyError as error:
+        logger.warning("feed_event_cache not updated: %s", error)
+
+
+class RenderedFeeds:
+    """A bounded, thread-safe LRU of rendered feeds keyed by ETag and data version."""
+
+    def __init__(self, entries: int = FEED_CACHE_ENTRIES, size: int = FEED_CACHE_BYTES,
+                 ttl: timedelta = FEED_CACHE_TTL) -> None:
+        self.entries, self.size, self.ttl = entries, size, ttl.total_seconds()
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            item = self._items.get(etag)
+            if item is None:
+                return None
+            if time.monotonic() - item[0] > self.ttl:
+                self._drop(etag)
+                return None
+            self._items.move_to_end(etag)
+            return item[1]
+
+    def put(self, etag: str, data: bytes) -> None:
+        if len(data) > self.size:
+            return
+        with self._lock:
+            if etag in self._items:
+                self._drop(etag)
+            self._items[etag] = (time.monotonic(), data)
+            self._bytes += len(data)
+            while len(self._items) > self.entries or self._bytes > self.size:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, etag: str) -> None:
+        self._bytes -= len(self._items.pop(etag)[1])
+
+
+def feed_cache() -> RenderedFeeds:
+    """The current app's cache of rendered feeds (one per process and app)."""
+    return current_app.extensions.setdefault("messekalender.rendered_feeds", RenderedFeeds())
+
+
+def cached_feed(event_filter: EventFilter, now: datetime, validator: Validator) -> bytes:
+    """The feed of this validator, rendered at most once while the data stays the same."""
+    cache = feed_cache()
+    key = f"{validator.etag}:{validator.version}"
+    data = cache.get(key)
+    if data is None:
+        data = render_feed(event_filter, now)
+        cache.put(key, data)
+    return data
 
 
 @dataclass(frozen=True)
 class Validator:
     etag: str
     last_modified: datetime | None
+    # The feed data version it was read at (None where unknown): part of the key of the
+    # rendered-feed cache, so renamed reference data never comes from it.
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    validator: Validator
+    since: datetime  # the ``now`` it was computed for
+    until: datetime  # the first moment an event leaves the feed by the passing of time
+    at: float  # time.monotonic() when computed
 
 
 def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> Validator:
-    """ETag and Last-Modified from one aggregate query, without building the feed.
+    """ETag and Last-Modified without building the feed, usually without any scan.
 
-    Any change an event gets moves ``updated_at``; events entering or leaving the feed
-    (including by the passing of time) change the count or the sum of ids.
+    The ETag comes from one aggregate query: any change an event gets moves
+    ``updated_at``; events entering or leaving the feed change the count or the sum of
+    ids. That query reads every event of the feed, so its result is remembered per
+    filter while the feed data version (moved by database triggers on every write to a
+    table that shapes a feed) stays the same, until the first event would leave the
+    feed by the passing of time, and at most VALIDATOR_MAX_AGE (a bound for a change
+    committed between reading the version and the aggregate).
     """
-    ids = event_filter.apply(select(Event.id).where(_in_feed(now)))
-    count, last_change, id_sum = db.session.execute(
-        select(func.count(Event.id), func.max(Event.updated_at), func.sum(Event.id))
-        .where(Event.id.in_(ids))
+    version = data_version()
+    memo = _validators()
+    key = (base_url, repr(sorted(event_filter.to_args().items())))
+    with _MEMO_LOCK:
+        remembered = memo.get(key)
+    if (remembered is not None and version is not None
+            and remembered.validator.version == version
+            and remembered.since <= now < remembered.until
+            and time.monotonic() - remembered.at < VALIDATOR_MAX_AGE.total_seconds()):
+        return remembered.validator
+    count, last_change, id_sum, first_end, first_cancel = db.session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at), func.sum(Event.id),
+               func.min(Event.ends_at),
+               func.min(case((Event.status == "cancelled", Event.cancelled_at))))
+        .where(Event.id.in_(_feed_ids(event_filter, now)))
     ).one()
     last_change = as_utc(last_change) if last_change else None
-    key = "|".join(str(part) for part in (
+    parts = "|".join(str(part) for part in (
         FORMAT_VERSION, base_url, sorted(event_filter.to_args().items()), count,
         last_change.isoformat() if last_change else "", id_sum or 0,
     ))
-    return Validator(hashlib.sha256(key.encode()).hexdigest()[:32], last_change)
+    validator = Validator(hashlib.sha256(parts.encode()).hexdigest()[:32], last_change,
+                          version)
+    leaving = []
+    if first_end:
+        leaving.append(as_utc(first_end) + PAST_RETENTION)
+    if first_cancel:
+        leaving.append(as_utc(first_cancel) + CANCELLED_RETENTION)
+    until = min(leaving, default=now + VALIDATOR_MAX_AGE)
+    with _MEMO_LOCK:
+        memo[key] = _Remembered(validator, now, until, time.monotonic())
+        memo.move_to_end(key)
+        while len(memo) > VALIDATOR_MEMO_ENTRIES:
+            memo.popitem(last=False)
+    return validator
+
+
+_MEMO_LOCK = threading.Lock()
+
+
+def _validators() -> OrderedDict:
+    return current_app.extensions.setdefault("messekalender.feed_validators", OrderedDict())
+
+
+def data_version() -> int | None:
+    """The feed data version, or None where the triggers that keep it are missing."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        exists = current_app.extensions.get("messekalender.feed_data_version_seq")
+        if exists is None:
+            exists = db.session.execute(
+                text("SELECT to_regclass('feed_data_version_seq') IS NOT NULL")).scalar()
+            current_app.extensions["messekalender.feed_data_version_seq"] = exists
+        if not exists:
+            return None
+        last, called = db.session.execute(
+            text("SELECT last_value, is_called FROM feed_data_version_seq")).one()
+        return 2 * last + int(called)
+    if dialect == "sqlite":
+        return db.session.execute(
+            select(FeedDataVersion.version).where(FeedDataVersion.id == 1)).scalar()
+    return None
 
 
 def _scope(event_filter: EventFilter) -> list[str]:

@@ -135,7 +135,8 @@ def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
                                 last_modified=validator.last_modified):
         response = Response(status=304)
     else:
-        response = Response(feeds.render_feed(event_filter, now), mimetype="text/calendar")
+        response = Response(feeds.cached_feed(event_filter, now, validator),
+                            mimetype="text/calendar")
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(validator.etag)
     if validator.last_modified:
