@@ -304,8 +304,10 @@ def check():
     form = EventForm(meta={"csrf": False})
     review = review_clashes(form, organisation, event)
     html = render_template("clashes/_review.html", review=review, form=form, live=True)
+    inline = render_template("clashes/_inline.html", review=review)
     result = jsonify(hard=len(review.hard), soft=len(review.findings) - len(review.hard),
-                     suggestions=[day.isoformat() for day in review.suggestions], html=html)
+                     suggestions=[day.isoformat() for day in review.suggestions], html=html,
+                     inline=inline)
     db.session.rollback()
     return result
 

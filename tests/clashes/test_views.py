@@ -159,6 +159,7 @@ def test_live_check_returns_the_warnings_as_json(as_a, make_event, org_b):
     result = as_a.post("/manage/events/clash-check", data=data).get_json()
     assert result["hard"] == 0 and result["soft"] == 1
     assert "Berufsmesse Olpe" in result["html"]
+    assert "1 warning" in result["inline"] and 'href="#clash-panel"' in result["inline"]
     assert all(date.fromisoformat(day).weekday() == 5 for day in result["suggestions"])
     venues = db.session.execute(select(func.count()).select_from(
         select(Event.venue_id).subquery())).scalar_one()

@@ -50,6 +50,7 @@ def test_organiser_sees_a_clash_takes_a_free_date_and_publishes(
     expect(finding).to_contain_text("Messe Kreuztal")
     expect(finding).to_contain_text("Handwerkskammer Südwestfalen")
     expect(panel.locator("#clash_acknowledged")).to_be_visible()
+    expect(form.locator("#clash-inline")).to_contain_text("1 hard clash")
     suggestion = panel.locator("button[name=use_date]").first
     free_day = suggestion.get_attribute("data-date")
     assert free_day and date.fromisoformat(free_day).weekday() == 5
@@ -57,6 +58,7 @@ def test_organiser_sees_a_clash_takes_a_free_date_and_publishes(
     suggestion.click()
     expect(form.locator("#day")).to_have_value(free_day)
     expect(panel.locator(".clash-none")).to_be_visible()
+    expect(form.locator("#clash-inline")).to_contain_text("No clashes on this date.")
     assert page.url.endswith("/manage/events/new")  # nothing was sent or saved
 
     form.locator("button[type=submit]").click()

@@ -42,6 +42,10 @@
     }).then(function (data) {
       if (ticket === latest) {
         results.innerHTML = data.html;
+        var inline = document.getElementById("clash-inline");
+        if (inline) {
+          inline.innerHTML = data.inline;
+        }
       }
     }).catch(function () {
       // The button still works: nothing to do but leave the last answer.
