@@ -296,6 +296,8 @@ class EventFilter:
     types: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    # Occupation ids: fairs where a confirmed exhibitor presents one of them.
+    occupations: tuple[int, ...] = ()
 
     @classmethod
     def from_args(cls, args, *, date_names: tuple[str, str] = ("from", "to")) -> EventFilter:
@@ -317,6 +319,7 @@ class EventFilter:
                     f"Unknown {name} code {unknown[0][:40]!r}; known codes: {', '.join(allowed)}.",
                 )
             values[attribute] = tuple(dict.fromkeys(given))
+        values["occupations"] = _occupation_ids(args.getlist("occupation"))
         for name, attribute in zip(date_names, ("date_from", "date_to"), strict=True):
             raw = (args.get(name) or "").strip()
             if not raw:
@@ -337,6 +340,7 @@ class EventFilter:
         args: dict[str, list[str] | str] = {
             "district": list(self.districts), "industry": list(self.industries),
             "audience": list(self.audiences), "type": list(self.types),
+            "occupation": [str(occupation) for occupation in self.occupations],
         }
         if self.date_from:
             args["from"] = self.date_from.isoformat()
@@ -359,7 +363,37 @@ class EventFilter:
             query = query.where(Event.audiences.any(EventAudience.code.in_(self.audiences)))
         if self.types:
             query = query.where(Event.event_type.in_(self.types))
+        if self.occupations:
+            query = query.where(Event.id.in_(events_presenting(self.occupations)))
         return within(query, self.date_from, self.date_to)
+
+
+def _occupation_ids(raw: list[str]) -> tuple[int, ...]:
+    """``occupation`` parameters: ids of known occupations (FilterError otherwise)."""
+    given = [value.strip() for value in raw if value.strip()]
+    if len(given) > MAX_FILTER_VALUES:
+        raise FilterError("occupation", "Too many values for 'occupation'.")
+    if not all(value.isdigit() and len(value) <= 9 for value in given):
+        raise FilterError("occupation", "'occupation' takes occupation ids (numbers).")
+    ids = tuple(dict.fromkeys(int(value) for value in given))
+    if ids:
+        from app.reference.models import Occupation
+
+        known = set(db.session.execute(select(Occupation.id).where(Occupation.id.in_(ids)))
+                    .scalars())
+        if unknown := [value for value in ids if value not in known]:
+            raise FilterError("occupation", f"Unknown occupation id {unknown[0]}.")
+    return ids
+
+
+def events_presenting(occupation_ids) -> Select:
+    """Ids of events where a confirmed exhibitor presents one of the occupations."""
+    from app.booths.models import Booking, booking_occupations
+
+    return (select(Booking.event_id)
+            .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
+            .where(Booking.status == "confirmed",
+                   booking_occupations.c.occupation_id.in_(tuple(occupation_ids))))
 
 
 def within(query: Select, first_day: date | None, last_day: date | None) -> Select:

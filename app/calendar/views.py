@@ -36,7 +36,7 @@ from app.calendar.services import (
 )
 from app.extensions import db
 from app.redirects import is_safe_next
-from app.reference.models import District, Industry
+from app.reference.models import District, Industry, Occupation
 from app.time import local_today
 
 bp = Blueprint("calendar", __name__)
@@ -88,6 +88,7 @@ class FilterChoices:
 
     districts: dict[str, str]
     industries: dict[str, str]
+    occupations: dict[str, str] | None = None
 
 
 def _filter_choices() -> FilterChoices:
@@ -95,7 +96,9 @@ def _filter_choices() -> FilterChoices:
     industries = {i.code: i.label
                   for i in db.session.execute(select(Industry).order_by(Industry.code)).scalars()}
     ordered = {code: districts.get(code, code) for code in DISTRICT_CODES}
-    return FilterChoices(districts=ordered, industries=industries)
+    occupations = {str(o.id): o.name for o in db.session.execute(
+        select(Occupation).order_by(Occupation.name)).scalars()}
+    return FilterChoices(districts=ordered, industries=industries, occupations=occupations)
 
 
 def _filter_message(error: FilterError) -> str:
@@ -105,6 +108,7 @@ def _filter_message(error: FilterError) -> str:
         "industry": _("Unknown industry. Please choose industries from the list."),
         "audience": _("Unknown audience. Please choose audiences from the list."),
         "type": _("Unknown event type. Please choose event types from the list."),
+        "occupation": _("Unknown occupation. Please choose occupations from the list."),
         "from": _("Please enter dates like 2027-03-14; the end must not be before the start."),
         "to": _("Please enter dates like 2027-03-14; the end must not be before the start."),
     }
