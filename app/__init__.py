@@ -57,6 +57,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
+    from app.booths.feed import bp as company_feed_bp
     from app.booths.views import bp as booths_bp
     from app.calendar.editing import bp as editing_bp
     from app.calendar.views import bp as calendar_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)
     app.register_blueprint(booths_bp)
     register_api(app)
