@@ -113,7 +113,7 @@ def load_config(instance_path: Path) -> dict:
         settings["RATELIMIT_STORAGE_URI"] = value
     settings["PROXY_FIX_X_FOR"] = int(os.environ.get("PROXY_COUNT") or 0)
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
-    settings["OUTBOX_DIR"] = str(instance_path / "outbox")
+    settings["OUTBOX_DIR"] = os.environ.get("OUTBOX_DIR") or str(instance_path / "outbox")
     return settings
 
 

@@ -135,19 +135,26 @@ def publish_feeds_command(directory: str | None) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs in the foreground (one such process, not in the web workers)."""
+    """Run the scheduled jobs in the foreground (one such process, not in the web workers).
+
+    Only one scheduler works at a time (a database advisory lock, or a file lock next to
+    a SQLite database); another one started by mistake stands by and takes over when the
+    first one dies.
+    """
     import logging
 
     from app.jobs import JOBS, build_scheduler
+    from app.ops.runner import SchedulerRunner
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    scheduler = build_scheduler(current_app._get_current_object())
     for job in JOBS:
         click.echo(f"{job.id}: {job.description} ({job.schedule})")
     click.echo("Scheduler running; stop it with Ctrl+C.")
+    runner = SchedulerRunner(current_app._get_current_object(), build_scheduler,
+                             echo=lambda line: click.echo(line))
     try:
-        scheduler.start()
+        runner.run()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
 

@@ -9,15 +9,19 @@ job by it.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
 
 from app.feeds import publish
 from app.time import now_utc
@@ -31,13 +35,34 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 5 * 
 
 @contextmanager
 def single_instance(job_id: str) -> Iterator[bool]:
-    """Whether this process may run ``job_id`` now.
+    """Whether this process may run ``job_id`` now, and the record of the run.
 
-    The place for the lock across processes (two schedulers started by mistake): a later
-    change takes a database lock here and yields False when another process holds it.
-    Today ``max_instances=1`` only guards within one scheduler process.
+    In the leading scheduler process (``flask --app wsgi scheduler``) the run first claims
+    its slot in ``job_runs`` (the unique job/slot pair: a slot never runs twice, even if
+    two schedulers somehow fired it) and records its outcome. Called anywhere else (a
+    test, a shell) the job simply runs, unrecorded.
     """
-    yield True
+    from app.ops import runs
+
+    leader = current_app.extensions.get(runs.LEADER_KEY)
+    if leader is None:
+        yield True
+        return
+    run_id = runs.claim(job_id, current_slot(job_by_id(job_id), current_app), leader)
+    if run_id is None:
+        logger.info("%s: this slot has run already; skipped", job_id)
+        yield False
+        return
+    if not leader.leading:
+        runs.finish(run_id, "skipped", "this scheduler is no longer the leader")
+        yield False
+        return
+    try:
+        yield True
+    except Exception as error:
+        runs.finish(run_id, "error", f"{type(error).__name__}: {error}")
+        raise
+    runs.finish(run_id, "ok")
 
 
 def publish_feeds_job(app: Flask) -> publish.PublishReport | None:
@@ -154,6 +179,60 @@ JOBS: tuple[Job, ...] = (
 )
 
 
+# Interval triggers count from this instant, so every scheduler process fires the same
+# slots (10:00, 10:10, …) and the job_runs claim recognises a slot fired twice.
+INTERVAL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+CRON_LOOKBACK = timedelta(days=8)
+TEST_INTERVAL_SETTING = "SCHEDULER_TEST_INTERVAL_SECONDS"
+
+
+def job_by_id(job_id: str) -> Job:
+    return next(job for job in JOBS if job.id == job_id)
+
+
+def override_interval_seconds(app: Flask) -> float | None:
+    """TEST ONLY: every job on this interval (seconds) instead of its schedule, so that
+    the scheduler tests see several runs in a few seconds. Never set it in production."""
+    value = app.config.get(TEST_INTERVAL_SETTING) or os.environ.get(TEST_INTERVAL_SETTING)
+    return float(value) if value else None
+
+
+def job_trigger(job: Job, app: Flask) -> BaseTrigger:
+    """The APScheduler trigger of ``job`` (also used to show the next run times without a
+    running scheduler)."""
+    timezone = ZoneInfo(app.config["TIMEZONE"])
+    if seconds := override_interval_seconds(app):
+        return IntervalTrigger(seconds=seconds, start_date=INTERVAL_EPOCH, timezone=timezone)
+    if job.trigger == "interval":
+        return IntervalTrigger(**job.trigger_args, start_date=INTERVAL_EPOCH, timezone=timezone)
+    return CronTrigger(**job.trigger_args, timezone=timezone)
+
+
+def current_slot(job: Job, app: Flask, now: datetime | None = None) -> datetime:
+    """The slot a run at ``now`` belongs to: the trigger's latest fire time at or before
+    ``now`` (a run at start or a late run counts for the slot it stands in for)."""
+    now = now or datetime.now(UTC)
+    trigger = job_trigger(job, app)
+    if isinstance(trigger, IntervalTrigger):
+        start = trigger.start_date.astimezone(UTC)
+        return start + trigger.interval * ((now - start) // trigger.interval)
+    slot = None
+    fire = trigger.get_next_fire_time(None, now - CRON_LOOKBACK)
+    while fire is not None and fire <= now:
+        slot = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    if slot is None:  # rarer than weekly: the run is its own slot
+        return now.replace(microsecond=0)
+    return slot.astimezone(UTC)
+
+
+def next_run_time(job: Job, app: Flask, now: datetime | None = None) -> datetime | None:
+    """When the schedule fires ``job`` next (what a running scheduler would do)."""
+    now = now or datetime.now(UTC)
+    fire = job_trigger(job, app).get_next_fire_time(None, now)
+    return fire.astimezone(UTC) if fire else None
+
+
 def build_scheduler(
     app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler
 ) -> BaseScheduler:
@@ -162,6 +241,6 @@ def build_scheduler(
                                 job_defaults=JOB_DEFAULTS)
     for job in JOBS:
         extra = {"next_run_time": datetime.now(UTC)} if job.run_at_start else {}
-        scheduler.add_job(job.func, job.trigger, args=(app,), id=job.id, name=job.description,
-                          replace_existing=True, **job.trigger_args, **extra)
+        scheduler.add_job(job.func, job_trigger(job, app), args=(app,), id=job.id,
+                          name=job.description, replace_existing=True, **extra)
     return scheduler

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -18,6 +27,7 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
 from app.security import client_address
+from app.time import now_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.context_processor(page_helpers)
@@ -219,6 +229,25 @@ def audit_log():
                        per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page, actions=ACTIONS,
                            action=action, user=user, describe=describe)
+
+
+JOB_HISTORY = 5
+
+
+@bp.get("/jobs")
+def jobs():
+    """The scheduler: its heartbeat, the next run of every job and its last runs."""
+    from app import jobs as registry
+    from app.ops import runs
+
+    now = now_utc()
+    history = runs.latest_runs(per_job=JOB_HISTORY)
+    rows = [{"job": job, "next_run": registry.next_run_time(job, current_app, now),
+             "runs": history.get(job.id, [])} for job in registry.JOBS]
+    outcomes = {"running": _("Running"), "ok": _("OK"), "error": _("Error"),
+                "skipped": _("Skipped")}
+    return render_template("admin/jobs.html", rows=rows, outcomes=outcomes,
+                           heartbeat=runs.heartbeat_status(now))
 
 
 from app.admin import companies as _companies  # noqa: E402,F401  (registers the import views)

@@ -1,0 +1,1 @@
+"""Operations: the scheduler's leader lock, its job runs and its heartbeat."""
