@@ -137,3 +137,26 @@ def company_feed(token: str) -> Response:
     return Response(render_company_feed(company), mimetype="text/calendar",
                     headers={"Cache-Control": "private, no-store",
                              "X-Robots-Tag": "noindex"})
+
+
+def exhibitor_occupations(event_ids) -> dict[int, list[str]]:
+    """Event id → the occupations its confirmed exhibitors present, in one query: the
+    ``occupations`` hook of ``app.feeds.ical.build_calendar`` (the public feeds name what
+    pupils can learn about at a fair)."""
+    from app.booths.models import booking_occupations
+    from app.reference.models import Occupation
+
+    found: dict[int, list[str]] = {}
+    ids = list(event_ids)
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Booking.event_id, Occupation.name).distinct()
+        .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
+        .join(Occupation, Occupation.id == booking_occupations.c.occupation_id)
+        .where(Booking.status == "confirmed", Booking.event_id.in_(ids))
+        .order_by(Booking.event_id, Occupation.name)
+    )
+    for event_id, name in rows:
+        found.setdefault(event_id, []).append(name)
+    return found
