@@ -124,7 +124,8 @@ class Event(db.Model):
             name="all_day_dates",
         ),
         CheckConstraint("sequence >= 0", name="sequence"),
-        Index("ix_events_status_starts_at", "status", "starts_at"),
+        # Covers the clash check and the feeds: status, then the time range.
+        Index("ix_events_status_starts_at_ends_at", "status", "starts_at", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
