@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound in ``create_app``."""
 
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -28,6 +29,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+login_manager.login_message = _l("Please log in to access this page.")
 babel = Babel()
 # Storage, on/off and the limits' values come from the config (RATELIMIT_*, *_RATE_LIMIT).
 limiter = Limiter(key_func=client_address, application_limits=API_LIMITS, headers_enabled=True)

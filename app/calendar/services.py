@@ -14,7 +14,13 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation, User
-from app.calendar.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
+from app.calendar.codes import (
+    AUDIENCES,
+    DISTRICT_CODES,
+    EVENT_TYPES,
+    INDUSTRY_CODES,
+    STATUSES,
+)
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.extensions import db
 from app.reference.models import Industry, Municipality
@@ -212,7 +218,8 @@ def change_status(
         return
     if status not in TRANSITIONS[event.status]:
         raise EventError([("status", str(_l(
-            "An event that is %(old)s cannot become %(new)s.", old=event.status, new=status
+            "An event that is %(old)s cannot become %(new)s.",
+            old=STATUSES[event.status], new=STATUSES[status]
         )))])
     old = event.status
     if old in PUBLIC_STATUSES:
