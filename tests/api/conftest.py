@@ -30,26 +30,6 @@ def token_for(app) -> Callable[[User], str]:
 
 
 @pytest.fixture
-def org_a(make_organisation):
-    return make_organisation("IHK Siegen", "ihk")
-
-
-@pytest.fixture
-def org_b(make_organisation):
-    return make_organisation("Handwerkskammer Südwestfalen", "hwk")
-
-
-@pytest.fixture
-def organiser_a(make_user, org_a) -> User:
-    return make_user("a@ihk-siegen.example", "organiser", organisation=org_a)
-
-
-@pytest.fixture
-def organiser_b(make_user, org_b) -> User:
-    return make_user("b@hwk.example", "organiser", organisation=org_b)
-
-
-@pytest.fixture
 def company_user(make_user, make_company) -> User:
     return make_user("azubi@metallbau.example", "company", company=make_company())
 

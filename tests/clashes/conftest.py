@@ -20,28 +20,8 @@ SATURDAY = date(2027, 6, 12)
 
 
 @pytest.fixture
-def org_a(make_organisation):
-    return make_organisation("IHK Siegen", "ihk")
-
-
-@pytest.fixture
-def org_b(make_organisation):
-    return make_organisation("Handwerkskammer Südwestfalen", "hwk")
-
-
-@pytest.fixture
 def org_c(make_organisation):
     return make_organisation("Kreis Soest", "other")
-
-
-@pytest.fixture
-def organiser_a(make_user, org_a) -> User:
-    return make_user("a@ihk-siegen.example", "organiser", organisation=org_a)
-
-
-@pytest.fixture
-def organiser_b(make_user, org_b) -> User:
-    return make_user("b@hwk.example", "organiser", organisation=org_b)
 
 
 @pytest.fixture
