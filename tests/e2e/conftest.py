@@ -198,7 +198,9 @@ def page(browser, live_server: LiveServer, browser_log: BrowserLog,
             browser_log.failed_requests.append(f"{status} {response.url}")
 
     def on_request_failed(failed) -> None:
-        if urlsplit(failed.url).hostname == LOCAL_HOST:
+        # ERR_ABORTED: the browser cancelled the request itself because the page moved on
+        # (e.g. the favicon of a page that was left at once), not a failure of the server.
+        if urlsplit(failed.url).hostname == LOCAL_HOST and failed.failure != "net::ERR_ABORTED":
             browser_log.failed_requests.append(f"{failed.failure} {failed.url}")
 
     page.on("console", on_console)
