@@ -186,6 +186,8 @@ def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime
     if setup is None:
         setup = BoothSetup(event_id=event.id, created_at=now)
         db.session.add(setup)
+    elif setup.takes_exhibitors != data.takes_exhibitors:
+        _exhibitors_changed(event.id, now)
     setup.takes_exhibitors = data.takes_exhibitors
     setup.opens_at, setup.closes_at = as_utc(data.opens_at), as_utc(data.closes_at)
     setup.approval = data.approval
@@ -518,7 +520,16 @@ def _take_place(booking: Booking, category: BoothCategory, *, confirm: bool,
     booking.category_id = category.id
     if confirm and actor is not None:
         booking.decided_at, booking.decided_by_id = now, actor.id
+    if confirm:
+        _exhibitors_changed(category.event_id, now)
     _count_place(category, +1)
+
+
+def _exhibitors_changed(event_id: int, now: datetime) -> None:
+    """The fair's public exhibitors changed, so its page and its feed description
+    (the occupations on offer) did: the event counts as modified, which moves its
+    LAST-MODIFIED and the feeds' ETag (``app.feeds.services.feed_validator``)."""
+    db.session.execute(update(Event).where(Event.id == event_id).values(updated_at=now))
 
 
 def _count_place(category: BoothCategory, delta: int) -> None:
@@ -540,12 +551,15 @@ def _waitlist_length(category: BoothCategory) -> int:
     ).scalar_one()
 
 
-def _leave(booking: Booking, category: BoothCategory, status: str, **stamps: object) -> None:
+def _leave(booking: Booking, category: BoothCategory, status: str, now: datetime,
+           **stamps: object) -> None:
     """Give up the booking's place or waitlist slot and set its new ``status`` (and the
     ``stamps``, e.g. cancelled_at) in one step; the waitlist behind it moves up (the
     caller holds the lock)."""
     position = booking.waitlist_position if booking.status == "waitlisted" else None
     held = booking.status in HOLDS_PLACE
+    if booking.status == "confirmed":
+        _exhibitors_changed(booking.event_id, now)
     booking.status = status
     booking.waitlist_position = None
     for name, value in stamps.items():
@@ -611,7 +625,7 @@ def cancel(booking: Booking, actor: User, now: datetime) -> Booking:
         raise BookingError("closed", str(_l(
             "Registration closed on %(when)s; please contact the organiser to cancel.",
             when=_local(setup.closes_at))))
-    _leave(booking, category, "cancelled", cancelled_at=now, cancelled_by_id=actor.id)
+    _leave(booking, category, "cancelled", now, cancelled_at=now, cancelled_by_id=actor.id)
     db.session.flush()
     _fill_places(category, actor, now)
     return booking
@@ -626,6 +640,7 @@ def approve(booking: Booking, actor: User, now: datetime) -> Booking:
         raise BookingError("not_pending", str(_l("Only pending bookings can be approved.")))
     booking.status = "confirmed"
     booking.decided_at, booking.decided_by_id = now, actor.id
+    _exhibitors_changed(booking.event_id, now)
     db.session.flush()
     notifications.booking_changed(booking, "confirmed", now)
     return booking
@@ -640,7 +655,7 @@ def reject(booking: Booking, actor: User, now: datetime) -> Booking:
     if booking.status not in ("pending", "waitlisted"):
         raise BookingError("not_rejectable", str(_l(
             "Only pending or waitlisted bookings can be rejected; cancel a confirmed one.")))
-    _leave(booking, category, "rejected", decided_at=now, decided_by_id=actor.id)
+    _leave(booking, category, "rejected", now, decided_at=now, decided_by_id=actor.id)
     db.session.flush()
     notifications.booking_changed(booking, "rejected", now)
     _fill_places(category, actor, now)

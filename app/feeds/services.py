@@ -38,13 +38,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import NullType
 
 from app.accounts.models import Organisation
+from app.booths.models import Booking, BoothSetup, booking_occupations
 from app.calendar.codes import AUDIENCES, EVENT_TYPES
 from app.calendar.models import Event, EventAudience, Venue, event_industries
 from app.calendar.services import EventFilter, events_query
 from app.extensions import db
 from app.feeds import ical
 from app.feeds.models import FeedDataVersion, FeedEventCache
-from app.reference.models import District, Industry, Municipality
+from app.reference.models import District, Industry, Municipality, Occupation
 from app.time import as_utc, local_zone
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def render_feed(event_filter: EventFilter, now: datetime) -> bytes:
     """
     base_url = current_app.config["BASE_URL"]
     ids = _feed_ids(event_filter, now)
-    keys, years = vevent_keys(ids, base_url)
+    keys, years, occupations = vevent_keys(ids, base_url)
     stored = {
         event_id: vevent for event_id, key, vevent in db.session.connection().execute(
             select(FeedEventCache.event_id, FeedEventCache.key, FeedEventCache.vevent)
@@ -114,7 +115,8 @@ def render_feed(event_filter: EventFilter, now: datetime) -> bytes:
     for start in range(0, len(missing), _BUILD_CHUNK):
         chunk = missing[start:start + _BUILD_CHUNK]
         for event in db.session.execute(events_query().where(Event.id.in_(chunk))).scalars():
-            built[event.id] = ical.event_component(event, base_url).to_ical()
+            built[event.id] = ical.event_component(
+                event, base_url, occupations=occupations.get(event.id, ())).to_ical()
     if built:
         _store(built, keys)
     header = ical.calendar_header(name=feed_name(event_filter),
@@ -127,15 +129,38 @@ def _feed_ids(event_filter: EventFilter, now: datetime) -> Select:
     return event_filter.apply(select(Event.id).where(_in_feed(now)))
 
 
-def vevent_keys(ids: Select, base_url: str) -> tuple[dict[int, str], set[int]]:
-    """Each event's key, in feed order, and the local years its events touch.
+def exhibitor_occupations(ids: Select | list[int]) -> dict[int, list[str]]:
+    """Event id → the apprenticeships its confirmed exhibitors present, by name.
+
+    What pupils can learn about at a fair: the descriptions name them. Only fairs that
+    take exhibitors (as on the event page) and only confirmed bookings count.
+    """
+    found: dict[int, list[str]] = defaultdict(list)
+    for event_id, name in db.session.connection().execute(
+        select(Booking.event_id, Occupation.name).distinct()
+        .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
+        .join(Occupation, Occupation.id == booking_occupations.c.occupation_id)
+        .join(BoothSetup, BoothSetup.event_id == Booking.event_id)
+        .where(Booking.status == "confirmed", BoothSetup.takes_exhibitors,
+               Booking.event_id.in_(ids))
+        .order_by(Booking.event_id, Occupation.name)
+    ).all():
+        found[event_id].append(name)
+    return dict(found)
+
+
+def vevent_keys(
+    ids: Select, base_url: str
+) -> tuple[dict[int, str], set[int], dict[int, list[str]]]:
+    """Each event's key, in feed order, the local years its events touch, and the
+    occupations on offer at each (``exhibitor_occupations``).
 
     The key hashes every column that ``ical.event_component`` reads, of the event and of
     its venue, municipality, district, organisation, industries and audiences, plus the
-    German labels and ``BUILDER_VERSION``: a renamed venue or industry changes the key
-    of every event it shapes. A change to ``event_component`` that reads something new
-    must add it here (the tests compare against an uncached build). The columns are
-    read raw, as the driver gives them (no type conversion), on the session's
+    occupations, the German labels and ``BUILDER_VERSION``: a renamed venue or industry
+    changes the key of every event it shapes. A change to ``event_component`` that
+    reads something new must add it here (the tests compare against an uncached build).
+    The columns are read raw, as the driver gives them (no type conversion), on the session's
     connection: this runs for every event of a feed.
     """
     connection = db.session.connection()
@@ -152,6 +177,7 @@ def vevent_keys(ids: Select, base_url: str) -> tuple[dict[int, str], set[int]]:
                EventAudience.grade_to).where(EventAudience.event_id.in_(ids))
     ).all():
         audiences[event_id].append(tuple(audience))
+    occupations = exhibitor_occupations(ids)
     with force_locale("de"):
         labels = repr(([str(label) for label in EVENT_TYPES.values()],
                        [str(label) for label in AUDIENCES.values()]))
@@ -171,13 +197,14 @@ def vevent_keys(ids: Select, base_url: str) -> tuple[dict[int, str], set[int]]:
     keys = {  # a plain tuple's repr: a Row's shortens long values
         row[0]: sha256(
             f"{prefix}{tuple(row)!r}|{sorted(industries[row[0]])!r}"
-            f"|{sorted(audiences[row[0]])!r}".encode()).hexdigest()
+            f"|{sorted(audiences[row[0]])!r}|{occupations.get(row[0], [])!r}".encode()
+        ).hexdigest()
         for row in rows
     }
     first, last = connection.execute(
         select(func.min(Event.starts_at), func.max(Event.ends_at)).where(Event.id.in_(ids))
     ).one()
-    return keys, ical.event_years([(first, last)] if first else [])
+    return keys, ical.event_years([(first, last)] if first else []), occupations
 
 
 def _store(built: dict[int, bytes], keys: dict[int, str]) -> None:

@@ -111,7 +111,8 @@ def single_event(event_id: int):
     if event is None or not event.is_public:
         abort(404)
     ics = build_calendar([event], name=event.title, description=event.title,
-                         base_url=current_app.config["BASE_URL"]).to_ical()
+                         base_url=current_app.config["BASE_URL"],
+                         occupations=feeds.exhibitor_occupations([event.id])).to_ical()
     response = Response(ics, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="event-{event.id}.ics"'
     return response

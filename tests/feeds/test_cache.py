@@ -26,7 +26,9 @@ def uncached(app, event_filter: EventFilter | None = None) -> bytes:
     events = db.session.execute(feeds.feed_events(event_filter, now_utc())).scalars().all()
     return build_calendar(events, name=feeds.feed_name(event_filter),
                           description=feeds.feed_description(event_filter),
-                          base_url=app.config["BASE_URL"]).to_ical()
+                          base_url=app.config["BASE_URL"],
+                          occupations=feeds.exhibitor_occupations([e.id for e in events])
+                          ).to_ical()
 
 
 def stored(event) -> bytes | None:
