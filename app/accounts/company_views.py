@@ -66,13 +66,8 @@ def _form_for(company: Company) -> CompanyProfileForm:
     return form
 
 
-def render_profile(company: Company, form: CompanyProfileForm, status: int = 200, **extra):
-    from app.booths import feed
-
-    extra.setdefault("feed_url", None)
-    return render_template("accounts/company.html", company=company, form=form,
-                           feed_form=FeedForm(formdata=None),
-                           feed_active=feed.active_feed_token(company), **extra), status
+def render_profile(company: Company, form: CompanyProfileForm, status: int = 200):
+    return render_template("accounts/company.html", company=company, form=form), status
 
 
 @bp.route("/account/company", methods=["GET", "POST"])
@@ -105,41 +100,3 @@ def company_profile():
             flash(_("Your company profile is saved."), "success")
             return redirect(url_for("accounts.company_profile"))
     return render_profile(company, form, INVALID)
-
-
-class FeedForm(BaseForm):
-    """Create or revoke the private feed URL: only the CSRF token."""
-
-
-def _feed_url(token: str) -> str:
-    return url_for("company_feed.company_feed", token=token, _external=True)
-
-
-@bp.post("/account/company/feed")
-@login_required
-def create_company_feed():
-    """A new private feed URL (the old one stops working), shown on this response only."""
-    from app.booths import feed
-
-    company = own_company()
-    if not FeedForm().validate_on_submit():
-        abort(400)
-    token = feed.create_feed(current_user)
-    db.session.commit()
-    flash(_("Your new feed address is shown below. Copy it now: it will not be shown again."),
-          "success")
-    return render_profile(company, _form_for(company), feed_url=_feed_url(token))
-
-
-@bp.post("/account/company/feed/revoke")
-@login_required
-def revoke_company_feed():
-    from app.booths import feed
-
-    company = own_company()
-    if not FeedForm().validate_on_submit():
-        abort(400)
-    feed.revoke_feed(company)
-    db.session.commit()
-    flash(_("The feed address has been revoked."), "success")
-    return redirect(url_for("accounts.company_profile"))

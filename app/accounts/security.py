@@ -89,6 +89,8 @@ ACTIONS = {
     "password.reset": _l("Password reset"),
     "token.created": _l("API token created"),
     "token.revoked": _l("API token revoked"),
+    "feed.created": _l("Calendar subscription created"),
+    "feed.revoked": _l("Calendar subscription revoked"),
     "user.created": _l("User created"),
     "user.activated": _l("User activated"),
     "user.deactivated": _l("User deactivated"),

@@ -1,11 +1,13 @@
 """A company's private iCal feed of the fairs it has booked: /feeds/company/<token>.ics.
 
-The token is unguessable (256 random bits) and revocable; only its hash is stored. It is
-kept as an ``ApiToken`` of the company user who created it, with its own label and a
-hash over a prefixed value, so a feed token is never an API token and the other way
-round (``sha256("company-feed:" + token)`` vs ``sha256(token)``). A company has at most one
-active feed token; creating a new one revokes the old URL. An unknown, revoked or
-malformed token is a bare 404, the same for every case.
+The token is unguessable (256 random bits) and revocable; only its hash is stored, in
+``company_feed_tokens`` — a table of its own, not ``api_tokens``: a feed address is no API
+credential and never appears among a user's API tokens. The hash is over a prefixed
+value (``sha256("company-feed:" + token)``), different from the API tokens' plain hash.
+The feed belongs to the company: any of its users renews (a new address; the old one
+stops working) or revokes it on "My bookings". It stops working, too, when the user who
+created it is deactivated. An unknown, revoked or malformed token is a bare 404, the same
+for every case.
 
 Each booked fair is one VEVENT (the public one from ``app.feeds.ical``) whose description
 starts with the booking's status; the fair's set-up and tear-down, when the organiser has
@@ -17,71 +19,89 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import datetime, timedelta
 
 import icalendar
 from flask import Blueprint, Response, abort, current_app
 from sqlalchemy import select
 
-from app.accounts.models import ApiToken, Company, User
+from app.accounts.models import Company, User
 from app.booths.codes import ACTIVE_STATUSES
-from app.booths.models import Booking, BoothSetup
+from app.booths.models import Booking, BoothSetup, CompanyFeedToken
 from app.extensions import db
 from app.feeds import ical
 from app.time import now_utc
 
 bp = Blueprint("company_feed", __name__)
 
-FEED_LABEL = "iCal feed (company)"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 STATUS_TEXT = {"confirmed": "Gebucht (bestätigt)", "pending": "Angefragt (wartet auf Freigabe)",
                "waitlisted": "Warteliste"}
+# How stale "last fetched" may get: calendar apps poll often, one write an hour is enough.
+LAST_USED_PRECISION = timedelta(hours=1)
 
 
 def feed_hash(token: str) -> str:
     return hashlib.sha256(f"company-feed:{token}".encode()).hexdigest()
 
 
-def _company_tokens(company: Company):
-    return select(ApiToken).join(User, ApiToken.user_id == User.id).where(
-        User.company_id == company.id, ApiToken.label == FEED_LABEL,
-        ApiToken.revoked_at.is_(None))
+def _active_tokens(company: Company):
+    return select(CompanyFeedToken).where(CompanyFeedToken.company_id == company.id,
+                                          CompanyFeedToken.revoked_at.is_(None))
 
 
-def active_feed_token(company: Company) -> ApiToken | None:
-    return db.session.execute(_company_tokens(company)).scalars().first()
+def _works(row: CompanyFeedToken) -> bool:
+    creator = row.created_by
+    return row.revoked_at is None and creator is not None and creator.active \
+        and creator.company_id == row.company_id
 
 
-def revoke_feed(company: Company) -> int:
-    """Revoke the company's feed URL(s); returns how many were active."""
-    tokens = db.session.execute(_company_tokens(company)).scalars().all()
+def active_feed_token(company: Company) -> CompanyFeedToken | None:
+    """The company's working feed token (newest), for the page; None when there is none."""
+    rows = db.session.execute(
+        _active_tokens(company).order_by(CompanyFeedToken.created_at.desc(),
+                                         CompanyFeedToken.id.desc())
+    ).scalars()
+    return next((row for row in rows if _works(row)), None)
+
+
+def revoke_feed(company: Company, now: datetime | None = None) -> int:
+    """Revoke the company's feed address(es); returns how many were active."""
+    tokens = db.session.execute(_active_tokens(company)).scalars().all()
     for token in tokens:
-        token.revoked_at = now_utc()
+        token.revoked_at = now or now_utc()
     db.session.flush()
     return len(tokens)
 
 
-def create_feed(user: User) -> str:
-    """A new feed token for the user's company (the old URL stops working); shown once."""
+def create_feed(user: User, now: datetime | None = None) -> str:
+    """A new feed token for the user's company (the old address stops working); the
+    token is returned once and only its hash is kept."""
     if user.role != "company" or user.company is None:
         raise PermissionError("only company users have a company feed")
-    revoke_feed(user.company)
+    now = now or now_utc()
+    revoke_feed(user.company, now)
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=feed_hash(token), label=FEED_LABEL))
+    db.session.add(CompanyFeedToken(company=user.company, created_by=user,
+                                    token_hash=feed_hash(token), created_at=now))
     db.session.flush()
     return token
 
 
-def company_for_feed(token: str) -> Company | None:
+def company_for_feed(token: str, now: datetime | None = None) -> Company | None:
+    """The company whose working feed this is, or None; notes when the feed was fetched."""
     if not _TOKEN.match(token):
         return None
     row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == feed_hash(token),
-                               ApiToken.label == FEED_LABEL)
+        select(CompanyFeedToken).where(CompanyFeedToken.token_hash == feed_hash(token))
     ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or not row.user.active \
-            or row.user.role != "company" or row.user.company is None:
+    if row is None or not _works(row):
         return None
-    return row.user.company
+    now = now or now_utc()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+        row.last_used_at = now
+        db.session.flush()
+    return row.company
 
 
 def render_company_feed(company: Company) -> bytes:
@@ -134,29 +154,7 @@ def company_feed(token: str) -> Response:
     company = company_for_feed(token)
     if company is None:
         abort(404)
+    db.session.commit()  # the "last fetched" time
     return Response(render_company_feed(company), mimetype="text/calendar",
                     headers={"Cache-Control": "private, no-store",
                              "X-Robots-Tag": "noindex"})
-
-
-def exhibitor_occupations(event_ids) -> dict[int, list[str]]:
-    """Event id → the occupations its confirmed exhibitors present, in one query: the
-    ``occupations`` hook of ``app.feeds.ical.build_calendar`` (the public feeds name what
-    pupils can learn about at a fair)."""
-    from app.booths.models import booking_occupations
-    from app.reference.models import Occupation
-
-    found: dict[int, list[str]] = {}
-    ids = list(event_ids)
-    if not ids:
-        return found
-    rows = db.session.execute(
-        select(Booking.event_id, Occupation.name).distinct()
-        .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
-        .join(Occupation, Occupation.id == booking_occupations.c.occupation_id)
-        .where(Booking.status == "confirmed", Booking.event_id.in_(ids))
-        .order_by(Booking.event_id, Occupation.name)
-    )
-    for event_id, name in rows:
-        found.setdefault(event_id, []).append(name)
-    return found

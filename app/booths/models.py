@@ -212,3 +212,34 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
+
+
+class CompanyFeedToken(db.Model):
+    """The secret in the address of a company's private iCal feed (its "Kalender-Abo").
+
+    Not an API token, on purpose in a table of its own: it can never authenticate an API
+    call, never shows in a user's list of API tokens, and belongs to the company (any of
+    its users renews or revokes it). Only a hash is stored; see ``app.booths.feed``.
+    """
+
+    __tablename__ = "company_feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # When a calendar app last fetched the feed (kept to the hour, see feed.py).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    company: Mapped[Company] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

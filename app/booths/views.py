@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.accounts.models import Company
+from app.accounts.security import audit
 from app.accounts.views import page_helpers
 from app.booths import exports
 from app.booths import services as booths
@@ -44,6 +45,7 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
 from app.reference.models import Occupation
+from app.security import client_address
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
 
 bp = Blueprint("booths", __name__)
@@ -425,16 +427,67 @@ def open_fairs(now: datetime) -> list[tuple[Event, BoothSetup]]:
 @bp.get("/booths/")
 @login_required
 def my_bookings():
-    """The company's bookings with their status, and the fairs open for registration."""
-    company = require_company()
+    """The company's bookings with their status, the fairs open for registration and the
+    company's calendar subscription."""
+    return render_my_bookings(require_company())
+
+
+def render_my_bookings(company: Company, feed_token: str | None = None):
+    """The "My bookings" page; ``feed_token`` is a just-created subscription, shown once."""
+    from app.booths import feed
+
     bookings = db.session.execute(booths.company_bookings(company)).scalars().all()
     now = now_utc()
     setups = {booking.event_id: db.session.get(BoothSetup, booking.event_id)
               for booking in bookings}
     booked = {booking.event_id for booking in bookings if booking.is_active}
-    return render_template("booths/my_bookings.html", company=company, bookings=bookings,
-                           setups=setups, fairs=open_fairs(now), booked=booked, now=now,
-                           action_form=ActionForm(formdata=None))
+    feed_url = (url_for("company_feed.company_feed", token=feed_token, _external=True)
+                if feed_token else None)
+    return render_template(
+        "booths/my_bookings.html", company=company, bookings=bookings, setups=setups,
+        fairs=open_fairs(now), booked=booked, now=now, action_form=ActionForm(formdata=None),
+        feed_url=feed_url,
+        webcal_url="webcal://" + feed_url.split("://", 1)[-1] if feed_url else None,
+        feed_active=None if feed_token else feed.active_feed_token(company))
+
+
+@bp.post("/booths/subscription")
+@login_required
+def renew_subscription():
+    """A new address of the company's calendar subscription (the old one stops working),
+    shown on this response only: only its hash is stored."""
+    from app.booths import feed
+
+    company = require_company()
+    if not ActionForm().validate():
+        abort(400)
+    replaced = feed.active_feed_token(company) is not None
+    token = feed.create_feed(current_user)
+    audit("feed.created", current_user, f"company {company.name}", ip=client_address(),
+          replaced=replaced)
+    db.session.commit()
+    flash(_("Your new subscription address is shown below. Copy it into your calendar app "
+            "now: it is not shown again.")
+          + (" " + _("The previous address no longer works.") if replaced else ""),
+          "success")
+    return render_my_bookings(company, feed_token=token)
+
+
+@bp.post("/booths/subscription/revoke")
+@login_required
+def revoke_subscription():
+    """Revoke the company's calendar subscription: its address stops working at once."""
+    from app.booths import feed
+
+    company = require_company()
+    if not ActionForm().validate():
+        abort(400)
+    if feed.revoke_feed(company):
+        audit("feed.revoked", current_user, f"company {company.name}", ip=client_address())
+        db.session.commit()
+        flash(_("The subscription address has been revoked. Calendars that use it no longer "
+                "receive your fairs."), "success")
+    return redirect(url_for("booths.my_bookings") + "#subscription")
 
 
 def occupation_choices(company: Company) -> list[tuple[int, str]]:

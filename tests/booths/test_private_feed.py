@@ -1,5 +1,6 @@
-"""A company's private iCal feed: its active bookings with status, set-up and tear-down;
-unguessable and revocable; another company's or a guessed token shows nothing."""
+"""A company's private iCal feed ("Kalender-Abo"): its active bookings with status, set-up
+and tear-down; unguessable and revocable on "My bookings"; another company's or a guessed
+token shows nothing; the feed token is no API token (not usable, not listed)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from datetime import timedelta
 import icalendar
 import pytest
 import vobject
+from sqlalchemy import select
 
 from app.accounts.models import ApiToken
+from app.accounts.security import AuditEntry
 from app.booths import feed
-from app.booths.models import BoothSetup
+from app.booths.models import BoothSetup, CompanyFeedToken
 from app.extensions import db
 from tests.api.conftest import bearer
 from tests.conftest import login
@@ -38,11 +41,16 @@ def booked(fair, category, company, book):
 
 
 def new_feed(client, user) -> str:
+    """Create the subscription on "My bookings" as the user would; its path."""
     login(client, user)
-    html = client.post("/account/company/feed").get_data(as_text=True)
+    html = client.post("/booths/subscription").get_data(as_text=True)
     match = re.search(r'id="feed-url"[^>]*value="([^"]+)"', html)
     assert match, html
     return match.group(1).split("localhost", 1)[-1]
+
+
+def token_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".ics")
 
 
 def test_feed_lists_own_bookings_with_status_and_setup(client, booked):
@@ -74,7 +82,9 @@ def test_revoked_and_replaced_tokens_are_404(client, booked):
     assert client.get(old).status_code == 404
     assert client.get(new).status_code == 200
     login(client, user)
-    client.post("/account/company/feed/revoke")
+    response = client.post("/booths/subscription/revoke")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/booths/#subscription")
     assert client.get(new).status_code == 404
 
 
@@ -87,12 +97,27 @@ def test_guessed_tokens_are_404_without_information(client, booked, token):
 
 def test_feed_and_api_tokens_are_not_interchangeable(client, booked):
     user, _ = booked
-    path = new_feed(client, user)
-    token = path.rsplit("/", 1)[-1].removesuffix(".ics")
-    assert client.get("/api/v1/bookings", headers=bearer(token)).status_code == 401
-    stored = db.session.execute(db.select(ApiToken.token_hash)).scalars().all()
+    token = token_of(new_feed(client, user))
+    # Neither the token nor the value its stored hash is taken over opens the API.
+    for value in (token, f"company-feed:{token}"):
+        response = client.get("/api/v1/bookings", headers=bearer(value))
+        assert response.status_code == 401, value
+        assert response.get_json()["error"]["code"] == "invalid_token"
+    assert db.session.execute(select(ApiToken)).scalars().all() == []
+    stored = db.session.execute(select(CompanyFeedToken.token_hash)).scalars().all()
+    assert stored == [feed.feed_hash(token)]
     assert token not in stored and ApiToken.hash(token) not in stored
-    assert feed.feed_hash(token) in stored
+    # ... and an API token is no feed address.
+    api_token = feed_user_api_token(user)
+    assert client.get(f"/feeds/company/{api_token}.ics").status_code == 404
+
+
+def feed_user_api_token(user) -> str:
+    from app.accounts.services import issue_token
+
+    token = issue_token(user, "iCal feed (company)")  # even with the old feed label
+    db.session.commit()
+    return token
 
 
 def test_each_company_sees_only_its_own_feed(client, booked):
@@ -105,4 +130,72 @@ def test_each_company_sees_only_its_own_feed(client, booked):
 
 def test_only_company_users_create_feeds(client, organiser):
     login(client, organiser)
-    assert client.post("/account/company/feed").status_code == 404
+    assert client.post("/booths/subscription").status_code == 403
+    assert client.post("/booths/subscription/revoke").status_code == 403
+    assert db.session.execute(select(CompanyFeedToken)).scalars().all() == []
+
+
+def test_the_subscription_is_not_in_the_api_token_list(client, booked):
+    user, _ = booked
+    new_feed(client, user)
+    html = client.get("/account").get_data(as_text=True)
+    tokens = html[html.index('id="tokens"'):]
+    assert "Sie haben noch keine API-Tokens." in tokens or "no API tokens" in tokens
+    assert "iCal" not in tokens and "<table" not in tokens
+    assert 'href="/booths/#subscription"' in tokens  # where it is instead
+
+
+def test_my_bookings_shows_the_subscription_once_then_its_state(client, booked, app):
+    user, _ = booked
+    login(client, user)
+    page = client.get("/booths/").get_data(as_text=True)
+    assert 'id="subscription-heading">Kalender-Abo</h2>' in page
+    assert "Ihr Unternehmen hat noch keine Abo-Adresse." in page
+    created = client.post("/booths/subscription")
+    assert created.status_code == 200
+    html = created.get_data(as_text=True)
+    path = re.search(r'id="feed-url"[^>]*value="([^"]+)"', html).group(1)
+    assert path.startswith("http://localhost/feeds/company/")
+    assert f'href="webcal://localhost/feeds/company/{token_of(path)}.ics"' in html
+    assert "nicht erneut angezeigt" in html
+
+    page = client.get("/booths/").get_data(as_text=True)
+    assert token_of(path) not in page  # shown once only
+    assert "aktiv" in page and user.email in page
+    assert "noch nicht" in page  # not fetched yet
+    assert client.get(path.split("localhost", 1)[1]).status_code == 200
+    page = client.get("/booths/").get_data(as_text=True)
+    assert "noch nicht" not in page
+    assert db.session.execute(select(CompanyFeedToken.last_used_at)).scalar_one() is not None
+
+
+def test_any_user_of_the_company_revokes_it_and_it_is_audited(
+        client, booked, make_user):
+    user, _ = booked
+    path = new_feed(client, user)
+    colleague = make_user("kollegin@firma1.example", "company", company=user.company)
+    login(client, colleague)
+    assert "aktiv" in client.get("/booths/").get_data(as_text=True)
+    client.post("/booths/subscription/revoke")
+    assert client.get(path).status_code == 404
+    actions = db.session.execute(
+        select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.id)).all()
+    assert [tuple(row) for row in actions] == [("feed.created", user.id),
+                                               ("feed.revoked", colleague.id)]
+
+
+def test_a_deactivated_creator_takes_the_address_with_them(client, booked):
+    user, _ = booked
+    path = new_feed(client, user)
+    user.active = False
+    db.session.commit()
+    assert client.get(path).status_code == 404
+    assert feed.active_feed_token(user.company) is None
+
+
+def test_the_api_token_revoke_route_does_not_reach_a_feed_token(client, booked):
+    user, _ = booked
+    path = new_feed(client, user)
+    row = db.session.execute(select(CompanyFeedToken)).scalar_one()
+    assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 404
+    assert client.get(path).status_code == 200
