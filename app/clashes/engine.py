@@ -22,9 +22,11 @@ Results are compact (:class:`Found`: id pairs per rule); :meth:`Found.clashes` b
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
@@ -104,6 +106,30 @@ def find(slots: Iterable[Slot], config: ClashConfig,
     """
     if any(a == b for a, b in neighbours):
         raise ValueError("a district cannot border itself")
+    with _collector_paused():
+        return _find(slots, config, neighbours, public_holidays, periods)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the scan runs.
+
+    A scan allocates a tuple per clash (a million on a dense calendar) and none of them
+    forms a reference cycle, yet every 700 allocations the collector walks the young
+    ones: a third of the scan's time. Reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _find(slots: Iterable[Slot], config: ClashConfig,
+          neighbours: frozenset[tuple[str, str]],
+          public_holidays: Mapping[int, str] | None, periods: Sequence[Period]) -> Found:
     shared: list[Slot] = []
     drafts: list[Slot] = []
     for slot in slots:
