@@ -245,6 +245,11 @@ class EventListArgsSchema(ma.Schema):
     industry = _codes(INDUSTRY_CODES, "Repeatable.")
     audience = _codes(AUDIENCES, "Repeatable.")
     type = _codes(EVENT_TYPES, "Repeatable.")
+    occupation = fields.List(
+        fields.String(metadata={"type": "integer", "minimum": 1}),
+        metadata={"description": "Repeatable ids of apprenticeship occupations (as listed "
+                  "by `GET /api/v1/occupations`): fairs where a confirmed exhibitor presents "
+                  "at least one of them. An unknown id is refused (422)."})
     from_ = fields.String(data_key="from", metadata={
         "format": "date", "description": "Events that touch this local day or later."})
     to = fields.String(metadata={
