@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.api.auth import OPTIONAL_TOKEN, TOKEN, token_user
 from app.api.errors import api_abort, error_response, protect
 from app.api.events import _visible_event, in_english
-from app.api.schemas import MAX_ID, LocalDateTime, Text
+from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
 from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
 from app.booths.models import Booking, BoothCategory
@@ -117,11 +117,6 @@ class BoothCategoryListSchema(ma.Schema):
     event_id = fields.Integer(required=True)
     registration = fields.Nested(RegistrationSchema, required=True)
     items = fields.List(fields.Nested(BoothCategorySchema), required=True)
-
-
-class RefSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
 
 
 class EventRefSchema(ma.Schema):

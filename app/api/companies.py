@@ -20,7 +20,7 @@ from app.accounts.security import audit, user_target
 from app.api.auth import TOKEN, token_user
 from app.api.errors import api_abort, error_response, protect
 from app.api.events import in_english
-from app.api.schemas import Text
+from app.api.schemas import RefSchema, Text
 from app.extensions import db
 from app.security import client_address
 
@@ -40,11 +40,6 @@ def handle_company_error(error: companies.CompanyError):
     return error_response(422, "validation_failed", "Some fields are not valid.", found)
 
 
-class OccupationRefSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-
-
 class IndustryRefSchema(ma.Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
@@ -62,7 +57,7 @@ class CompanySchema(ma.Schema):
     name = fields.String(required=True)
     municipality = fields.Nested(MunicipalityRefSchema, required=True, allow_none=True)
     industries = fields.List(fields.Nested(IndustryRefSchema), required=True)
-    occupations = fields.List(fields.Nested(OccupationRefSchema), required=True)
+    occupations = fields.List(fields.Nested(RefSchema), required=True)
     website = fields.String(required=True, allow_none=True)
     contact_email = fields.String(required=True, allow_none=True)
     contact_phone = fields.String(required=True, allow_none=True)

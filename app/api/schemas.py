@@ -154,7 +154,10 @@ class VenueSchema(ma.Schema):
                 "latitude": latitude, "longitude": longitude}
 
 
-class OrganisationRefSchema(ma.Schema):
+class RefSchema(ma.Schema):
+    """A reference to another object by its id and name (an organisation, a company, a
+    booth category, an occupation): one shape, one OpenAPI component ``Ref``."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
 
@@ -191,7 +194,7 @@ class EventSchema(ma.Schema):
     audiences = fields.List(fields.Nested(AudienceSchema), required=True)
     industries = fields.List(fields.String(validate=OneOf(INDUSTRY_CODES)), required=True)
     venue = fields.Nested(VenueSchema, required=True)
-    organisation = fields.Nested(OrganisationRefSchema, required=True)
+    organisation = fields.Nested(RefSchema, required=True)
     contact = fields.Nested(ContactSchema, required=True)
     url = fields.String(required=True, allow_none=True)
     sequence = fields.Integer(required=True, metadata={

@@ -99,3 +99,18 @@ def test_each_app_has_its_own_complete_spec(app, test_config, spec):
     with other.app_context():
         db.engine.dispose()
     assert other_spec == spec
+
+
+def test_references_by_id_and_name_share_one_component(spec):
+    """Organisation, company, booth category and occupation references have one shape,
+    so the document has one component for them (``Ref``), not one copy per area."""
+    schemas = spec["components"]["schemas"]
+    assert schemas["Ref"]["required"] == ["id", "name"]
+    assert set(schemas["Ref"]["properties"]) == {"id", "name"}
+    assert not {"OrganisationRef", "OccupationRef"} & set(schemas)
+    ref = {"$ref": "#/components/schemas/Ref"}
+    assert schemas["Event"]["properties"]["organisation"] == ref
+    booking = schemas["Booking"]["properties"]
+    assert booking["category"] == booking["company"] == ref
+    assert booking["occupations"]["items"] == ref
+    assert schemas["Company"]["properties"]["occupations"]["items"] == ref
