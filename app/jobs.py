@@ -114,14 +114,17 @@ def deliver_outbox_job(app: Flask) -> object | None:
 
 def scan_clashes_job(app: Flask) -> object | None:
     """Re-scan every event for date clashes; accepted clashes stay accepted until an
-    event moves (see clashes.services.scan_all)."""
+    event moves (see clashes.services.scan_all). New clashes are announced by e-mail."""
+    from app.clashes.notifications import scan_found
     from app.clashes.services import scan_all
     from app.extensions import db
 
     with app.app_context(), single_instance("scan-clashes") as allowed:
         if not allowed:
             return None
-        report = scan_all(now_utc())
+        now = now_utc()
+        report = scan_all(now)
+        scan_found(now)  # the other organiser hears of a new clash by e-mail
         db.session.commit()
         logger.info("scan-clashes: %d open hard, %d open soft", report.open_hard,
                     report.open_soft)

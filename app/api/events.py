@@ -30,6 +30,7 @@ from app.api.schemas import (
 )
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
+from app.clashes import notifications as clash_notifications
 from app.extensions import db
 from app.reference.models import Municipality
 
@@ -140,6 +141,7 @@ def create_event(fields: dict):
     event = calendar.create_event(organisation, user, data, via="api")
     if fields["status"] != "draft":
         calendar.change_status(event, user, fields["status"], via="api")
+        clash_notifications.event_saved(event, user)
     db.session.commit()
     location = url_for("events.get_event", event_id=event.id, _external=True)
     return event, 201, {"Location": location}
@@ -161,7 +163,8 @@ def update_event(fields: dict, event_id: int):
     event = _editable_event(event_id, user)
     data = _data_of(event)
     _merge(data, fields)
-    calendar.update_event(event, user, data, via="api")
+    if calendar.update_event(event, user, data, via="api"):
+        clash_notifications.event_saved(event, user)
     db.session.commit()
     return event
 
@@ -183,6 +186,7 @@ def change_status(fields: dict, event_id: int):
         api_abort(422, fields={"reason": ["A reason is only given for a cancellation."]})
     calendar.change_status(event, user, fields["status"], reason=fields.get("reason"),
                            via="api")
+    clash_notifications.event_saved(event, user)
     db.session.commit()
     return event
 

@@ -8,7 +8,6 @@ the outbox's unique keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
@@ -17,45 +16,21 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from app.accounts.models import Company, User
 from app.booths.codes import BOOKING_STATUSES
 from app.booths.models import Booking, BoothSetup
 from app.calendar.models import Event
 from app.extensions import db
 from app.feeds.ical import build_calendar
+from app.outbox.recipients import (  # noqa: F401 - also imported from here
+    Recipient,
+    company_recipients,
+    event_url,
+    organiser_recipients,
+)
 from app.outbox.services import queue
 from app.time import to_local
 
 REMINDER_BEFORE = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    key: str
-    email: str
-    language: str
-
-
-def company_recipients(company: Company) -> list[Recipient]:
-    """The company's active users; without any, its contact address (in German)."""
-    users = [user for user in company.users if user.active and user.role == "company"]
-    if users:
-        return [Recipient(f"user{user.id}", user.email, user.language) for user in users]
-    if company.contact_email:
-        return [Recipient("contact", company.contact_email, "de")]
-    return []
-
-
-def organiser_recipients(event: Event) -> list[Recipient]:
-    users = db.session.execute(
-        select(User).where(User.organisation_id == event.organisation_id,
-                           User.role == "organiser", User.active.is_(True))
-        .order_by(User.id)
-    ).scalars()
-    recipients = [Recipient(f"user{user.id}", user.email, user.language) for user in users]
-    if not recipients and event.contact_email:
-        recipients = [Recipient("contact", event.contact_email, "de")]
-    return recipients
 
 
 def event_ics(event: Event) -> bytes:
@@ -64,10 +39,6 @@ def event_ics(event: Event) -> bytes:
     calendar = build_calendar([event], name=event.title, description=event.title,
                               base_url=base_url)
     return calendar.to_ical()
-
-
-def event_url(event: Event) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/events/{event.id}"
 
 
 def _when(event: Event, language: str) -> str:

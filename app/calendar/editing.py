@@ -18,6 +18,7 @@ from app.calendar import services as calendar
 from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.forms import EventForm, StatusForm
 from app.calendar.models import Event, Venue
+from app.clashes import notifications as clash_notifications
 from app.clashes import services as clashes
 from app.extensions import db
 from app.forms import put_errors
@@ -154,6 +155,10 @@ def edit_event(event_id: int):
                 changes = calendar.update_event(event, current_user, data)
                 if review.needs_ack:
                     clashes.acknowledge(event, current_user, findings, form.clash_note.data)
+                if changes:
+                    clash_notifications.event_saved(
+                        event, current_user,
+                        note=form.clash_note.data if review.needs_ack else None)
             except calendar.EventError as error:
                 db.session.rollback()
                 form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))
@@ -197,6 +202,7 @@ def change_status(event_id: int):
     try:
         calendar.change_status(event, current_user, form.status.data,
                                reason=form.reason.data or None)
+        clash_notifications.event_saved(event, current_user)
     except calendar.EventError as error:
         db.session.rollback()
         for _field, message in error.errors:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import MonthField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.calendar.codes import AUDIENCES
+from app.clashes.dates import MAX_MONTHS, months_between
 from app.clashes.services import MAX_NOTE
 from app.forms import BaseForm, MultiCheckboxField, options
 
@@ -45,6 +46,31 @@ class BoardFilterForm(BaseForm):
     severity = SelectField(_l("Severity"), validators=[Optional()], choices=options(
         [("hard", _l("hard")), ("soft", _l("soft"))], blank=_l("all")))
     district = SelectField(_l("District"), validators=[Optional()])
+
+
+class DatesFilterForm(BaseForm):
+    """The filters of the organisers' calendar (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    district = SelectField(_l("District"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()], choices=options([
+        ("planned", _l("reserved")), ("published", _l("published")),
+    ], blank=_l("reserved and published")))
+    start = MonthField(_l("From (month)"), validators=[Optional()],
+                       render_kw={"placeholder": "2027-03"})
+    end = MonthField(_l("Until (month)"), validators=[Optional()],
+                     render_kw={"placeholder": "2027-12"})
+
+    def validate_end(self, field) -> None:
+        if not (field.data and self.start.data):
+            return
+        if field.data < self.start.data:
+            raise ValidationError(_l("The last month comes before the first."))
+        if months_between(self.start.data, field.data) > MAX_MONTHS:
+            raise ValidationError(_l("Please choose at most %(count)s months.",
+                                     count=MAX_MONTHS))
 
 
 class BlackoutUploadForm(BaseForm):

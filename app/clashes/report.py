@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.calendar.models import Event, Venue
-from app.clashes import services
+from app.clashes import notifications, services
 from app.clashes.models import BlackoutPeriod, Clash
 from app.clashes.rules import HARD, RULES
 from app.extensions import db
@@ -21,6 +21,7 @@ MAX_LISTED = 50
 def scan_report(now: datetime, language: str = "de") -> tuple[list[str], int]:
     """Run the scan; return the report lines and the number of open hard clashes."""
     report = services.scan_all(now)
+    notifications.scan_found(now)
     with force_locale(language):
         lines = [
             _("Clash scan: %(events)s events checked, %(found)s clashes found.",

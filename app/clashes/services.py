@@ -712,8 +712,12 @@ def _decide(clash: Clash, user: User, action: str, note: str | None, now: dateti
     clash.note = note
     clash.decided_by = user
     clash.decided_at = now
-    clash.actions.append(ClashAction(action=action, user=user, note=note, at=now))
+    record = ClashAction(action=action, user=user, note=note, at=now)
+    clash.actions.append(record)
     db.session.flush()
+    from app.clashes import notifications  # it builds on this module
+
+    notifications.clash_decided(clash, record)
 
 
 def accept(clash: Clash, user: User, note: str, *, now: datetime | None = None) -> None:

@@ -37,12 +37,13 @@ from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.editing import review_clashes
 from app.calendar.forms import EventForm
 from app.calendar.models import Event, Venue
-from app.clashes import blackout, overview, services
+from app.clashes import blackout, dates, overview, services
 from app.clashes.forms import (
     MAX_ICS_BYTES,
     AcceptForm,
     BlackoutUploadForm,
     BoardFilterForm,
+    DatesFilterForm,
     ResolveForm,
 )
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
@@ -50,7 +51,7 @@ from app.clashes.rules import RULES
 from app.extensions import db
 from app.i18n import format_day
 from app.reference.models import District, Municipality
-from app.time import local_today
+from app.time import local_today, now_utc
 
 bp = Blueprint("clash_board", __name__)
 bp.context_processor(page_helpers)
@@ -169,9 +170,11 @@ def _settle(clash_id: int, action: str):
         flash(error.message, "error")
         return redirect(back)
     db.session.commit()
-    flash(_("The clash is accepted; the other organiser sees your note on their board.")
+    flash(_("The clash is accepted; the other organiser is told by e-mail and sees your note "
+            "on their board.")
           if action == "accepted" else
-          _("The clash is marked resolved; the other organiser sees this on their board."),
+          _("The clash is marked resolved; the other organiser is told by e-mail and sees "
+            "this on their board."),
           "success")
     return redirect(back)
 
@@ -283,6 +286,44 @@ def year_overview():
     return render_template("clashes/year.html", year=year, svg=svg, months=months,
                            reserved=reserved, district_names=dict(districts),
                            min_year=MIN_YEAR, max_year=MAX_YEAR)
+
+
+# --- the organisers' calendar of dates --------------------------------------------------------
+
+
+@bp.get("/clashes/dates")
+def shared_dates():
+    """Reserved and published dates of every organisation, month by month, with whom to
+    call: what an organiser looks at before fixing a date. Drafts never appear."""
+    districts = _districts()
+    form = DatesFilterForm(request.args)
+    form.district.choices = [("", _("all"))] + [(d.code, d.name) for d in districts]
+    if request.args and not form.validate():
+        for field in (form.start, form.end, form.district, form.status):
+            if field.errors:
+                field.data = None
+    this_month = local_today().replace(day=1)
+    first = form.start.data or this_month
+    last = form.end.data or dates.add_months(first, 11)
+    if last < first or dates.months_between(first, last) > dates.MAX_MONTHS:
+        last = dates.add_months(first, 11)
+    for field, value in ((form.start, first), (form.end, last)):
+        if not field.errors:
+            field.data, field.raw_data = value, None  # show the period that is shown
+    found = db.session.execute(
+        dates.shared_dates(first, last, now_utc(), district=form.district.data or None,
+                           status=form.status.data or None).limit(dates.MAX_EVENTS + 1)
+    ).scalars().all()
+    truncated = len(found) > dates.MAX_EVENTS
+    events = found[:dates.MAX_EVENTS]
+    return render_template(
+        "clashes/dates.html", form=form, groups=dates.by_month(events, first),
+        first=first, last=last, truncated=truncated, max_events=dates.MAX_EVENTS,
+        reserved=sum(1 for event in events if event.status == "planned"),
+        published=sum(1 for event in events if event.status == "published"),
+        district_names={d.code: d.name for d in districts},
+        own_organisation=current_user.organisation_id,
+    )
 
 
 # --- the live check of the event form --------------------------------------------------------
