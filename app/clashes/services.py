@@ -14,8 +14,9 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays as holiday_calendars
+from babel.dates import format_date, format_time
 from flask import current_app
-from flask_babel import force_locale, format_date, format_time
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -63,7 +64,8 @@ from app.clashes.rules import (
     sql_overlaps,
 )
 from app.extensions import db
-from app.reference.models import District, Municipality, district_neighbours
+from app.i18n import FORMATTING_LOCALES
+from app.reference.models import Municipality, district_neighbours
 from app.time import (
     NonexistentLocalTime,
     as_utc,
@@ -264,25 +266,28 @@ MESSAGES = {
 }
 
 
-def _when(event_like) -> str:
-    """A short local date (and time) in the current locale."""
+def _day(day: date, language: str) -> str:
+    """A short date ('14.03.2027', '14 Mar 2027'), with Babel's own locale objects: a
+    check explains a score of clashes in two languages, Flask-Babel's per-call context
+    look-ups would cost more than the check itself."""
+    return format_date(day, "medium", locale=FORMATTING_LOCALES.get(language, "de_DE"))
+
+
+def _when(event_like, language: str) -> str:
+    """A short local date (and time) in ``language``."""
     if event_like.all_day:
         first, last = event_like.first_day, event_like.last_day
         if first == last:
-            return format_date(first, "medium")
-        return f"{format_date(first, 'medium')} – {format_date(last, 'medium')}"
-    start, end = as_utc(event_like.starts_at), as_utc(event_like.ends_at)
-    text = f"{format_date(to_local(start).date(), 'medium')}, {format_time(start, 'short')}"
-    return f"{text}–{format_time(end, 'short')}"
+            return _day(first, language)
+        return f"{_day(first, language)} – {_day(last, language)}"
+    locale = FORMATTING_LOCALES.get(language, "de_DE")
+    start, end = to_local(event_like.starts_at), to_local(event_like.ends_at)
+    return (f"{_day(start.date(), language)}, {format_time(start.time(), 'short', locale=locale)}"
+            f"–{format_time(end.time(), 'short', locale=locale)}")
 
 
 def _labels(codes, table) -> str:
     return ", ".join(str(table[code]) for code in codes if code in table)
-
-
-def _district_name(code: str) -> str:
-    district = db.session.get(District, code)
-    return district.name if district else code
 
 
 def explain(rule: str, subject_audiences: list[str], subject_type: str, other: Event | None,
@@ -292,12 +297,12 @@ def explain(rule: str, subject_audiences: list[str], subject_type: str, other: E
     with force_locale(language):
         if rule == PUBLIC_HOLIDAY and holiday is not None:
             return str(MESSAGES[PUBLIC_HOLIDAY] % {
-                "day": format_date(holiday, "medium"), "name": holiday_name(holiday, language)})
+                "day": _day(holiday, language), "name": holiday_name(holiday, language)})
         if rule == BLACKOUT and period is not None:
             shared = [code for code in period.audiences if code in subject_audiences]
             return str(MESSAGES[BLACKOUT] % {
-                "name": period.name, "first": format_date(period.first_day, "medium"),
-                "last": format_date(period.last_day, "medium"),
+                "name": period.name, "first": _day(period.first_day, language),
+                "last": _day(period.last_day, language),
                 "calendar": period.calendar.name,
                 "audiences": _labels(shared or period.audiences, AUDIENCES)})
         if other is None:
@@ -308,8 +313,8 @@ def explain(rule: str, subject_audiences: list[str], subject_type: str, other: E
             key = "same_district_fairs"
         return str(MESSAGES[key] % {
             "other": other.title, "organiser": other.organisation.name,
-            "venue": other.venue.name, "when": _when(other),
-            "district": _district_name(other.venue.municipality.district_code),
+            "venue": other.venue.name, "when": _when(other, language),
+            "district": other.venue.municipality.district.name,
             "audiences": _labels(shared, AUDIENCES),
             "type": str(EVENT_TYPES.get(other.event_type, other.event_type)),
             "days": clash_config().too_close_days,
@@ -414,9 +419,10 @@ def check_candidate(data: EventData, organisation: Organisation, *,
 
 
 def _event_loading():
-    # Venue, place and organiser in the same query; audiences in one more.
-    return (joinedload(Event.venue).joinedload(Venue.municipality),
-            joinedload(Event.organisation), selectinload(Event.audiences))
+    # Everything an explanation names, in one query (an event has few audiences).
+    return (joinedload(Event.venue).joinedload(Venue.municipality)
+            .joinedload(Municipality.district),
+            joinedload(Event.organisation), joinedload(Event.audiences))
 
 
 def _audience_mask_column():
@@ -472,7 +478,8 @@ def _nearby_slots(slot: Slot, config: ClashConfig, borders: frozenset[tuple[str,
     days_start, days_end = day_span_utc(date.fromordinal(slot.first_day),
                                         date.fromordinal(slot.last_day))
     districts = {slot.district} | {b for a, b in borders if a == slot.district}
-    rows = db.session.execute(_nearby_query(), {
+    # On the session's connection: a Core query needs none of the ORM's statement handling.
+    rows = db.session.connection().execute(_nearby_query(), {
         "window_start": window_start, "window_end": window_end,
         "earliest": window_start - timedelta(days=config.max_event_days),
         "days_start": days_start, "days_end": days_end, "districts": sorted(districts),
