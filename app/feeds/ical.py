@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import NamedTuple
 
 import icalendar
 from flask_babel import force_locale
@@ -159,13 +161,26 @@ def event_component(
     latitude, longitude = event.venue.coordinates
     component.add("geo", (latitude, longitude))
     component.add("url", page, parameters={"VALUE": "URI"})
-    with force_locale("de"):
-        component.add("categories", [str(EVENT_TYPES[event.event_type])]
-                      + [industry.name_de for industry in event.industries])
+    component.add("categories", [german_labels().types[event.event_type]]
+                  + [industry.name_de for industry in event.industries])
     component.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
     component.add("class", "PUBLIC")
     component.add("transp", "TRANSPARENT")
     return component
+
+
+class GermanLabels(NamedTuple):
+    types: dict[str, str]
+    audiences: dict[str, str]
+
+
+@cache
+def german_labels() -> GermanLabels:
+    """The German names of event types and audiences, looked up once per process (the
+    catalogue only changes with a deploy) instead of twice per event of a feed."""
+    with force_locale("de"):
+        return GermanLabels({code: str(label) for code, label in EVENT_TYPES.items()},
+                            {code: str(label) for code, label in AUDIENCES.items()})
 
 
 def describe(event: Event, page: str, *, occupations: Sequence[str] = ()) -> str:
@@ -174,14 +189,14 @@ def describe(event: Event, page: str, *, occupations: Sequence[str] = ()) -> str
     ``occupations`` are the apprenticeships the exhibitors offer (from booth sign-ups,
     when that feature exists); without them the line is left out.
     """
-    with force_locale("de"):
-        kind = str(EVENT_TYPES[event.event_type])
-        audiences = []
-        for audience in sorted(event.audiences, key=lambda a: _AUDIENCE_ORDER.get(a.code, 99)):
-            label = str(AUDIENCES[audience.code])
-            if audience.code == "pupils" and (audience.grade_from or audience.grade_to):
-                label += f" (Klasse {_grades(audience.grade_from, audience.grade_to)})"
-            audiences.append(label)
+    labels = german_labels()
+    kind = labels.types[event.event_type]
+    audiences = []
+    for audience in sorted(event.audiences, key=lambda a: _AUDIENCE_ORDER.get(a.code, 99)):
+        label = labels.audiences[audience.code]
+        if audience.code == "pupils" and (audience.grade_from or audience.grade_to):
+            label += f" (Klasse {_grades(audience.grade_from, audience.grade_to)})"
+        audiences.append(label)
     lines = []
     if event.status == "cancelled":
         reason = f": {event.cancellation_reason}" if event.cancellation_reason else ""

@@ -178,10 +178,7 @@ def vevent_keys(
     ).all():
         audiences[event_id].append(tuple(audience))
     occupations = exhibitor_occupations(ids)
-    with force_locale("de"):
-        labels = repr(([str(label) for label in EVENT_TYPES.values()],
-                       [str(label) for label in AUDIENCES.values()]))
-    prefix = f"{BUILDER_VERSION}|{base_url}|{labels}|"
+    prefix = f"{BUILDER_VERSION}|{base_url}|{ical.german_labels()!r}|"
     columns = [*Event.__table__.c, *Venue.__table__.c, *Municipality.__table__.c,
                District.name, Organisation.name]
     rows = connection.execute(
