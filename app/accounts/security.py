@@ -96,6 +96,7 @@ ACTIONS = {
     "user.deactivated": _l("User deactivated"),
     "organisation.created": _l("Organisation created"),
     "organisation.changed": _l("Organisation changed"),
+    "company.changed": _l("Company changed"),
 }
 
 

@@ -1,26 +1,41 @@
-"""Bulk provisioning of member companies: CSV upload → preview with per-row errors →
-confirm, which imports every valid row in one transaction or nothing.
+"""Member companies on the admin pages: bulk provisioning by CSV, and the company list
+with each company's profile and users.
 
-Admins and organisers may import (the chambers keep their member lists elsewhere). The
-rows travel from the preview to the confirm step signed, not stored (see
-``app.accounts.companies``).
+The import: CSV upload → preview with per-row errors → confirm, which imports every
+valid row in one transaction or nothing. Admins and organisers may import (the chambers
+keep their member lists elsewhere). The rows travel from the preview to the confirm step
+signed, not stored (see ``app.accounts.companies``).
+
+The list, the profile and adding users are for admins only: companies belong to no
+organisation, and their profiles hold contact data that organisers see only for the
+exhibitors of their own fairs. The rules are those of ``app.accounts.companies`` and
+``app.accounts.services``, shared with the company's own profile page, the import and
+the API.
 """
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField
-from wtforms.validators import DataRequired
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
 
 from app.accounts import companies
+from app.accounts import services as accounts
+from app.accounts.company_views import CompanyProfileForm
+from app.accounts.models import Company, User
 from app.accounts.security import audit, user_target
 from app.admin.views import INVALID, bp
+from app.calendar.codes import LANGUAGES
+from app.calendar.forms import CHOICE_MESSAGE
 from app.extensions import db
-from app.forms import BaseForm
+from app.forms import BaseForm, options, put_errors
+from app.reference.models import Industry, Municipality
 from app.security import client_address
 
 
@@ -81,3 +96,176 @@ def confirm_company_import():
               role="company", company=user.company.name, via="csv import")
     db.session.commit()
     return _render(200, imported=created, users=users)
+
+
+# --- the company list, a company's profile and its users ---------------------------------
+
+COMPANY_PAGE_SIZE = 25
+MAX_SEARCH = 100
+
+
+class AdminCompanyForm(CompanyProfileForm):
+    """The company profile as the company sees it, plus the name (admins may rename)."""
+
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Please enter a name.")),
+                                Length(max=companies.MAX_NAME)],
+        render_kw={"maxlength": companies.MAX_NAME},
+    )
+
+
+class CompanyUserForm(BaseForm):
+    """A new login for a company; without a password one is generated and shown once."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
+                    Email(_l("Please enter a valid e-mail address."))],
+        render_kw={"maxlength": 254, "autocomplete": "off"},
+    )
+    name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120})
+    language = SelectField(_l("Language"), choices=options(LANGUAGES), default="de",
+                           invalid_choice_message=CHOICE_MESSAGE)
+    password = PasswordField(
+        _l("Password"), validators=[Length(max=200)],
+        description=_l("Leave empty to generate one; it is shown once after saving."),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def company_list_query(search: str = "", municipality_id: int | None = None,
+                       industry: str = ""):
+    """Companies by name (case-insensitive), optionally by part of the name, municipality
+    and industry, as a ``Select`` to paginate."""
+    query = select(Company).options(
+        selectinload(Company.municipality), selectinload(Company.industries),
+        selectinload(Company.users),
+    )
+    if search:
+        query = query.where(func.lower(Company.name).contains(search.lower(), autoescape=True))
+    if municipality_id is not None:
+        query = query.where(Company.municipality_id == municipality_id)
+    if industry:
+        query = query.where(Company.industries.any(Industry.code == industry))
+    return query.order_by(func.lower(Company.name), Company.id)
+
+
+@bp.get("/companies")
+def companies_list():
+    """All member companies, searchable by name and filtered by municipality and industry."""
+    municipalities = companies.all_municipalities()
+    industries = companies.all_industries()
+    search = request.args.get("q", "").strip()[:MAX_SEARCH]
+    municipality = request.args.get("municipality", "")
+    municipality_id = next((m.id for m in municipalities if str(m.id) == municipality), None)
+    industry = request.args.get("industry", "")
+    industry = industry if industry in {i.code for i in industries} else ""
+    page = db.paginate(company_list_query(search, municipality_id, industry),
+                       per_page=COMPANY_PAGE_SIZE, max_per_page=COMPANY_PAGE_SIZE,
+                       error_out=False)
+    filters = {"q": search or None, "municipality": municipality_id,
+               "industry": industry or None}
+    return render_template(
+        "admin/companies.html", page=page, filters=filters, municipalities=municipalities,
+        industries=industries, filtered=any(filters.values()))
+
+
+def _company_form(company: Company) -> AdminCompanyForm:
+    form = AdminCompanyForm(formdata=None, data={
+        "name": company.name,
+        "municipality": str(company.municipality_id or ""),
+        "industries": [i.code for i in company.industries],
+        "occupations": [str(o.id) for o in company.occupations],
+        "website": company.website or "", "contact_email": company.contact_email or "",
+        "contact_phone": company.contact_phone or "", "description": company.description or "",
+    })
+    form.fill_choices()
+    return form
+
+
+def _render_company(company: Company, status: int = 200, *, form=None, user_form=None,
+                    shown_password: tuple[str, str] | None = None):
+    users = db.session.execute(
+        select(User).where(User.company_id == company.id).order_by(User.email)
+    ).scalars().all()
+    return render_template(
+        "admin/company.html", company=company, users=users,
+        form=form or _company_form(company),
+        user_form=user_form or CompanyUserForm(formdata=None),
+        shown_password=shown_password), status
+
+
+def _company_fields(company: Company) -> dict[str, str]:
+    """What the audit log records of a change (long texts shortened)."""
+    description = company.description or ""
+    return {
+        "name": company.name,
+        "municipality": company.municipality.name if company.municipality else "",
+        "industries": ", ".join(sorted(i.code for i in company.industries)),
+        "occupations": ", ".join(sorted(o.name for o in company.occupations)),
+        "website": company.website or "", "contact_email": company.contact_email or "",
+        "contact_phone": company.contact_phone or "",
+        "description": description[:60] + ("…" if len(description) > 60 else ""),
+    }
+
+
+@bp.route("/companies/<int:company_id>", methods=["GET", "POST"])
+def company(company_id: int):
+    """A company's profile (editable, name included) and its users."""
+    found = db.get_or_404(Company, company_id)
+    if request.method == "GET":
+        return _render_company(found)
+    form = AdminCompanyForm()
+    form.fill_choices()
+    if form.validate_on_submit():
+        municipality = (db.session.get(Municipality, int(form.municipality.data))
+                        if form.municipality.data else None)
+        data = companies.CompanyInput(
+            name=form.name.data, municipality=municipality.ags if municipality else "",
+            industries=list(form.industries.data or []),
+            occupations=list(form.occupations.data or []),
+            website=form.website.data or "", contact_email=form.contact_email.data or "",
+            contact_phone=form.contact_phone.data or "",
+            description=form.description.data or "",
+        )
+        before = _company_fields(found)
+        try:
+            companies.update_company(found, data, current_user)
+        except companies.CompanyError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors))
+        else:
+            after = _company_fields(found)
+            changes = {key: [before[key], after[key]] for key in after
+                       if before[key] != after[key]}
+            if changes:
+                audit("company.changed", current_user, f"company {found.name}",
+                      ip=client_address(), company_id=found.id, changes=changes)
+            db.session.commit()
+            flash(_("The company “%(name)s” has been saved.", name=found.name), "success")
+            return redirect(url_for("admin.company", company_id=found.id))
+    return _render_company(found, INVALID, form=form)
+
+
+@bp.post("/companies/<int:company_id>/users")
+def add_company_user(company_id: int):
+    """Give the company a further login; a generated password is shown once."""
+    found = db.get_or_404(Company, company_id)
+    form = CompanyUserForm()
+    if not form.validate_on_submit():
+        return _render_company(found, INVALID, user_form=form)
+    try:
+        user, generated = accounts.create_user(
+            form.email.data, "company", form.password.data or None, company=found,
+            name=form.name.data or None, language=form.language.data)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        form.form_errors.extend(put_errors(form, error.errors))
+        return _render_company(found, INVALID, user_form=form)
+    audit("user.created", current_user, user_target(user), ip=client_address(),
+          role="company", company=found.name)
+    db.session.commit()
+    flash(_("The user %(email)s has been created.", email=user.email), "success")
+    if generated:
+        return _render_company(found, shown_password=(user.email, generated))
+    return redirect(url_for("admin.company", company_id=found.id) + "#users")

@@ -55,6 +55,7 @@ MUST_COVER = {
     "clashes.accept", "clashes.resolve", "clash_board.accept", "clash_board.resolve",
     "clash_board.delete_blackout_calendar",
     "admin.edit_organisation", "admin.set_active", "admin.reset_password",
+    "admin.company", "admin.add_company_user",
     "accounts.revoke_token",
 }
 
