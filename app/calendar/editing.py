@@ -22,6 +22,7 @@ from app.clashes import notifications as clash_notifications
 from app.clashes import services as clashes
 from app.extensions import db
 from app.forms import put_errors
+from app.i18n import format_day
 from app.reference.models import Municipality
 from app.time import NonexistentLocalTime, as_utc, local_to_utc, to_local
 
@@ -278,7 +279,7 @@ def event_data(form: EventForm) -> calendar.EventData:
         except NonexistentLocalTime:
             field.errors.append(_(
                 "This time does not exist on %(day)s: the clocks skip it when summer time "
-                "begins. Please choose another time.", day=day.strftime("%d.%m.%Y"),
+                "begins. Please choose another time.", day=format_day(day, "medium"),
             ))
             moments.append(None)
     data.starts_at, data.ends_at = moments

@@ -195,7 +195,7 @@ def test_nonexistent_local_time_is_a_clear_error(as_organiser):
     html = assert_refused_with_input_kept(
         as_organiser.post("/manage/events/new", data=form_data(
             day="2027-03-28", start_time="02:30", end_time="05:00")),
-        'value="02:30"', 'value="2027-03-28"', message="does not exist",
+        'value="02:30"', 'value="2027-03-28"', message="does not exist on 28 Mar 2027",
     )
     assert 'id="start_time-error"' in html
 
