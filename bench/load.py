@@ -30,10 +30,7 @@ import json
 import os
 import random
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,10 +40,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _server import (
+    ROOT,
+    bench_env,
+    default_workers,
+    flask_command,
+    free_port,
+    percentile,
+    request,
+    server_errors,
+    start_gunicorn,
+    stop,
+)
+
 sys.path.insert(0, str(ROOT))
 
-HOST = "127.0.0.1"  # never anything else
 MIX = [("page", 45), ("feed", 35), ("booking", 20)]
 EXPECTED = {  # kind → statuses that are a correct answer under load
     "calendar": {200}, "calendar month": {200}, "event page": {200},
@@ -72,19 +80,10 @@ class Stats:
                 self.errors[kind].append(error)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def prepare(env: dict[str, str], users: int) -> dict:
     """Migrate, seed the demo data and add the benchmark's fairs, companies and tokens."""
     for command in ("init-db", "seed-demo"):
-        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", command],
-                              cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            raise SystemExit(f"flask {command} failed:\n{done.stdout}{done.stderr}")
+        flask_command(env, command)
     os.environ.update(env)
     from sqlalchemy import select
 
@@ -141,54 +140,6 @@ def prepare(env: dict[str, str], users: int) -> dict:
         db.session.commit()
         db.engine.dispose()
     return data
-
-
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    env = env | {"GUNICORN_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(workers),
-                 "GUNICORN_LOGLEVEL": "warning"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-         "--access-logfile", "/dev/null", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn stopped: see {log}")
-        try:
-            status, _, _ = request(port, "GET", "/healthz")
-            if status == 200:
-                return process
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=35)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
-            body: dict | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One request on its own connection (gunicorn's sync workers close after each)."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
-    try:
-        payload = None
-        headers = dict(headers or {})
-        if body is not None:
-            payload = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
 
 
 class User_(threading.Thread):
@@ -261,11 +212,6 @@ class User_(threading.Thread):
             done += 1
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def report(stats: Stats, seconds: float, label: str) -> None:
     total = sum(len(values) for values in stats.latencies.values())
     errors = sum(len(values) for values in stats.errors.values())
@@ -302,12 +248,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="messekalender-load-") as folder:
         folder_path = Path(folder)
         database = args.database or f"sqlite:///{folder_path / 'load.sqlite'}"
-        env = os.environ | {
-            "DATABASE_URL": database, "SECRET_KEY": secrets.token_hex(16),
-            "CALENDARS_DIR": str(folder_path / "published"),
-            "OUTBOX_DIR": str(folder_path / "outbox"), "BASE_URL": f"http://{HOST}",
-            "FLASK_ENV": "production",
-        }
+        env = bench_env(folder_path, database)
         data = prepare(env, args.users)
         workers = args.workers or default_workers()
         port = free_port()
@@ -334,18 +275,10 @@ def main() -> None:
         kind = "PostgreSQL" if database.startswith("postgres") else "SQLite"
         report(stats, elapsed, f"{kind}, {args.users} users, "
                f"{workers} gunicorn workers")
-        server_errors = [line for line in log.read_text(errors="replace").splitlines()
-                         if "Traceback" in line or "ERROR" in line]
-        if server_errors:
-            print(f"\ngunicorn logged {len(server_errors)} error lines, e.g.:")
-            print("\n".join(server_errors[:5]))
-
-
-def default_workers() -> int:
-    """The worker count deploy/gunicorn.conf.py would choose."""
-    import multiprocessing
-
-    return min(2 * multiprocessing.cpu_count() + 1, 12)
+        logged = server_errors(log)
+        if logged:
+            print(f"\ngunicorn logged {len(logged)} error lines, e.g.:")
+            print("\n".join(logged[:5]))
 
 
 if __name__ == "__main__":
