@@ -5,6 +5,11 @@ shows up in English for almost every visitor. These tests extract the messages f
 code exactly as ``pybabel extract -F app/translations/babel.cfg -k _l`` does and compare
 them with the catalogue, check that the compiled ``.mo`` is the one the ``.po`` gives, and
 that every ``%(name)s`` placeholder survives translation.
+
+Plurals: a message with a count is an ``ngettext`` (``{% trans count=… %}…{% pluralize %}``
+in templates), its German entry has both forms (German: one for 1, one for everything
+else) and the compiled catalogue picks the right one; a count next to a plural noun in a
+plain message ("1 exhibitors", "1 Plätze") is refused unless the number is a fixed limit.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from config import PROJECT_ROOT
 
@@ -83,6 +89,10 @@ def test_every_message_in_the_code_has_a_german_translation(catalog: Catalog) ->
             problems.append(f"fuzzy: {msgid!r} ({place})")
         if isinstance(message, tuple | list) and not entry.pluralizable:
             problems.append(f"needs plural forms: {msgid!r} ({place})")
+        elif isinstance(message, tuple | list) and tuple(message[:2]) != tuple(entry.id):
+            problems.append(f"plural msgid differs: {message!r} vs {entry.id!r} ({place})")
+        elif not isinstance(message, tuple | list) and entry.pluralizable:
+            problems.append(f"the code uses no plural, the catalogue does: {msgid!r} ({place})")
     assert not problems, (
         "Update the German catalogue (pybabel extract / update / compile, see README):\n"
         + "\n".join(problems)
@@ -154,3 +164,87 @@ def test_the_calendar_speaks_german_by_default_and_english_on_request(client) ->
     assert "Show events" in english
     assert "Kommende Veranstaltungen" not in english
 
+
+
+# --- plurals -----------------------------------------------------------------------------
+
+
+def test_german_plural_rule_and_both_forms(catalog: Catalog) -> None:
+    """German has two forms: ``n == 1`` and everything else (0 included)."""
+    assert catalog.plural_expr.replace(" ", "") in ("(n!=1)", "n!=1")
+    assert catalog.num_plurals == 2
+    plurals = [m for m in catalog if m.id and m.pluralizable]
+    assert len(plurals) >= 10, "the catalogue should have plural entries"
+    problems = [m.id for m in plurals
+                if len(_strings(m.string)) != 2 or not all(_strings(m.string))]
+    assert not problems, f"plural entries without both German forms: {problems}"
+
+
+def test_the_compiled_catalogue_picks_the_right_form() -> None:
+    with MO_FILE.open("rb") as handle:
+        translations = Translations(handle)
+    with PO_FILE.open("rb") as handle:
+        catalog = read_po(handle, locale="de")
+    checked = 0
+    for message in catalog:
+        if not message.id or not message.pluralizable:
+            continue
+        singular, plural = message.id
+        one, other = _strings(message.string)
+        assert translations.ungettext(singular, plural, 1) == one, message.id
+        for count in (0, 2, 21):
+            assert translations.ungettext(singular, plural, count) == other, message.id
+        checked += 1
+    assert checked >= 10
+
+
+# Placeholders that hold a number; a plural noun after one needs ngettext.
+NUMERIC = re.compile(
+    r"%\((?:n|num|count|total|valid|taken|events|found|seconds|minutes|hours|days|max|"
+    r"capacity|places|opened|reopened|gone|hard|soft|accepted)\)[sd]"
+    r"|%\(\w+\)d"
+)
+PLURAL_NOUN_AFTER = re.compile(
+    r"^ (?:(?!and\b|or\b)[a-z]+ )?(?!is\b|has\b|was\b)[a-z]+s\b")
+# Fixed limits and constants that are never 1: "at most 200 characters" reads right.
+FIXED_NUMBERS = (
+    "At most %(n)d characters, please.",
+    "At most %(n)d companies per file, please.",
+    "The password needs at least %(n)d characters.",
+    "Please choose at most %(count)s months.",
+    "The note is too long (at most %(max)s characters).",
+    "At most %(n)d rows.",
+    "Only the first %(n)d events are shown.",
+    "Only the first %(n)d dates are shown.",
+    "(every %(hours)s hours for this feed)",
+)
+
+
+def counted_plural_nouns(msgid: str) -> list[str]:
+    """"%(n)d exhibitors"-like spots of a message: a number, then a plural noun."""
+    found = []
+    for number in NUMERIC.finditer(msgid):
+        after = PLURAL_NOUN_AFTER.match(msgid[number.end():])
+        if after:
+            found.append(number.group(0) + after.group(0))
+    return found
+
+
+def test_the_plural_noun_check_itself() -> None:
+    assert counted_plural_nouns("%(count)s exhibitors are confirmed:") == [
+        "%(count)s exhibitors"]
+    assert counted_plural_nouns("%(n)d free places") == ["%(n)d free places"]
+    assert counted_plural_nouns("%(num)d company") == []
+    assert counted_plural_nouns("The booking of %(company)s is confirmed.") == []
+    assert counted_plural_nouns("position %(position)s and moves up") == []
+    assert counted_plural_nouns("%(n)d and others") == []
+
+
+def test_counts_next_to_plural_nouns_use_ngettext() -> None:
+    problems = []
+    for msgid, (message, place) in extracted_messages().items():
+        if isinstance(message, tuple | list) or any(fixed in msgid for fixed in FIXED_NUMBERS):
+            continue
+        if spots := counted_plural_nouns(msgid):
+            problems.append(f"{spots} in {msgid!r} ({place})")
+    assert not problems, "Use ngettext for counted nouns:\n" + "\n".join(problems)

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services as accounts
@@ -92,10 +93,12 @@ def login():
         ip = client_address()
         locked_until = login_locked_until(form.email.data, ip)
         if locked_until is not None:
-            form.form_errors.append(_(
+            form.form_errors.append(ngettext(
                 "Too many failed logins. For your security, logging in is paused for "
-                "%(minutes)d minutes. Please try again later.",
-                minutes=max(1, round(current_app.config["LOGIN_LOCKOUT"] / 60)),
+                "%(num)d minute. Please try again later.",
+                "Too many failed logins. For your security, logging in is paused for "
+                "%(num)d minutes. Please try again later.",
+                max(1, round(current_app.config["LOGIN_LOCKOUT"] / 60)),
             ))
             retry = int((locked_until - now_utc()).total_seconds()) + 1
             return render_template("accounts/login.html", form=form), 429, {

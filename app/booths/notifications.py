@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -153,8 +153,10 @@ def due_final_lists(now: datetime) -> int:
                     f"{booking.staff_count})" for booking in confirmed
                 ) or _("No confirmed exhibitors.")
                 body = "\n\n".join([
-                    _("Registration for %(event)s has closed. %(count)s exhibitors are "
-                      "confirmed:", event=event.title, count=len(confirmed)),
+                    ngettext("Registration for %(event)s has closed. %(num)d exhibitor is "
+                             "confirmed:",
+                             "Registration for %(event)s has closed. %(num)d exhibitors are "
+                             "confirmed:", len(confirmed), event=event.title),
                     listing,
                     _("The attached CSV file holds the full list."),
                 ]) + "\n"

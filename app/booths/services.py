@@ -41,6 +41,7 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
@@ -241,9 +242,10 @@ def update_category(category: BoothCategory, actor: User, data: CategoryData,
     category = lock_categories([category.id])[category.id]
     _check_category(event, data, category)
     if data.capacity < category.places_taken:
-        raise BookingInvalid("validation_failed", str(_l(
-            "%(taken)s places are already taken; the capacity cannot be lower.",
-            taken=category.places_taken)), "capacity")
+        raise BookingInvalid("validation_failed", ngettext(
+            "%(num)d place is already taken; the capacity cannot be lower.",
+            "%(num)d places are already taken; the capacity cannot be lower.",
+            category.places_taken), "capacity")
     _apply_category(category, data)
     db.session.flush()
     _fill_places(category, actor, now)

@@ -24,7 +24,7 @@ def scan_report(now: datetime, language: str = "de") -> tuple[list[str], int]:
     notifications.scan_found(now)
     with force_locale(language):
         lines = [
-            _("Clash scan: %(events)s events checked, %(found)s clashes found.",
+            _("Clash scan – events checked: %(events)s, clashes found: %(found)s.",
               events=report.events, found=report.found),
             _("New: %(opened)s, open again: %(reopened)s, no longer found: %(gone)s.",
               opened=report.opened, reopened=report.reopened, gone=report.gone),

@@ -16,7 +16,7 @@ from functools import lru_cache
 import holidays as holiday_calendars
 from babel.dates import format_date, format_time
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
@@ -259,7 +259,7 @@ MESSAGES = {
                            "neighbouring district %(district)s for the same audience "
                            "(%(audiences)s): %(when)s."),
     TOO_CLOSE: _l("“%(other)s” (%(organiser)s) is an event of the same kind (%(type)s) in "
-                  "the same district (%(district)s) within %(days)s days: %(when)s."),
+                  "the same district (%(district)s) %(within_days)s: %(when)s."),
     PUBLIC_HOLIDAY: _l("%(day)s is a public holiday in North Rhine-Westphalia (%(name)s)."),
     BLACKOUT: _l("The event falls into “%(name)s” (%(first)s – %(last)s) of the calendar "
                  "“%(calendar)s”, which affects %(audiences)s."),
@@ -317,7 +317,7 @@ def explain(rule: str, subject_audiences: list[str], subject_type: str, other: E
             "district": other.venue.municipality.district.name,
             "audiences": _labels(shared, AUDIENCES),
             "type": str(EVENT_TYPES.get(other.event_type, other.event_type)),
-            "days": clash_config().too_close_days,
+            "within_days": within_days(clash_config().too_close_days),
         })
 
 
@@ -774,3 +774,8 @@ def acknowledge(event: Event, user: User | None, findings: list[Finding], note: 
     db.session.add(change)
     db.session.flush()
     return change
+
+
+def within_days(days: int) -> str:
+    """"within 2 days" with the right plural (the slack is configurable, 1 is possible)."""
+    return ngettext("within %(num)d day", "within %(num)d days", days)

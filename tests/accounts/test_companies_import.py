@@ -97,7 +97,7 @@ def test_preview_names_each_rows_errors_and_imports_only_valid(client, admin, ma
                     "Unknown occupation “Astronaut/-in”", "exists already",
                     "appears twice in the file", "valid e-mail address", "At most 200"):
         assert message in html or message.replace("“", "&#8220;") in html, message
-    assert "1 of 8 rows" in html
+    assert "Rows that can be imported: 1 of 8." in html
     client.post(f"{URL}/confirm", data={"rows": signed_rows(html)})
     assert company_names() == ["Gute GmbH", "Vorhandene GmbH"]
 
