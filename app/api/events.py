@@ -141,7 +141,7 @@ def create_event(fields: dict):
     event = calendar.create_event(organisation, user, data, via="api")
     if fields["status"] != "draft":
         calendar.change_status(event, user, fields["status"], via="api")
-        clash_notifications.event_saved(event, user)
+    clash_notifications.event_saved(event, user)
     db.session.commit()
     location = url_for("events.get_event", event_id=event.id, _external=True)
     return event, 201, {"Location": location}

@@ -119,6 +119,7 @@ def new_event():
                 event = calendar.create_event(organisation, current_user, data)
                 if review.needs_ack:
                     clashes.acknowledge(event, current_user, findings, form.clash_note.data)
+                clash_notifications.event_saved(event, current_user)
             except calendar.EventError as error:
                 db.session.rollback()
                 form.form_errors.extend(put_errors(form, error.errors, FORM_FIELDS))

@@ -253,10 +253,19 @@ def _data(event: Event) -> EventData:
 
 def event_saved(event: Event, actor: User | None, *, note: str | None = None,
                 now: datetime | None = None) -> int:
-    """After ``event`` was saved (changed, reserved, published): tell the other
-    organisations whose planned or published events it now clashes with. ``note`` is the
-    acknowledgement of a hard clash, if one was given. Returns how many were new."""
+    """After ``event`` was saved (changed, reserved, published, cancelled): tell the other
+    organisations whose planned or published events it now clashes with, then store its
+    clashes (``services.refresh_event_clashes``) so the board shows them at once. ``note``
+    is the acknowledgement of a hard clash, if one was given. Returns how many were new."""
     now = now or now_utc()
+    new = _announce_new_clashes(event, actor, note, now)
+    services.refresh_event_clashes(event, now)
+    return new
+
+
+def _announce_new_clashes(event: Event, actor: User | None, note: str | None,
+                          now: datetime) -> int:
+    """Announce the clashes of ``event`` that the stored state does not know yet."""
     if not _shared(event) or _over(now, event):
         return 0
     new = 0

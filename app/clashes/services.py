@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -32,13 +32,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import Organisation, User
 from app.calendar.codes import AUDIENCES, EVENT_TYPES
 from app.calendar.models import Event, EventAudience, Venue
 from app.calendar.services import EventData
-from app.clashes import engine
+from app.clashes import engine, rules
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
 from app.clashes.rules import (
     AUDIENCE_BITS,
@@ -356,15 +357,12 @@ class Finding:
     holiday: date | None = None
     subject_audiences: list[str] = field(default_factory=list)
     subject_type: str = ""
-    _messages: dict[str, str] | None = field(default=None, repr=False)
+    _messages: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def messages(self) -> dict[str, str]:
         """``{"de": ..., "en": ...}``: names the other event, its organiser and why."""
-        if self._messages is None:
-            self._messages = messages(self.rule, self.subject_audiences, self.subject_type,
-                                      self.other, self.period, self.holiday)
-        return self._messages
+        return {language: self.message(language) for language in LANGUAGES}
 
     @property
     def rule_label(self) -> str:
@@ -375,7 +373,14 @@ class Finding:
         return self.severity == HARD
 
     def message(self, language: str) -> str:
-        return self.messages.get(language) or self.messages.get("de", "")
+        """The explanation in ``language`` (German if unknown), rendered once: a form
+        shows one language, the API both."""
+        language = language if language in LANGUAGES else "de"
+        if language not in self._messages:
+            self._messages[language] = explain(
+                self.rule, self.subject_audiences, self.subject_type, self.other,
+                self.period, self.holiday, language)
+        return self._messages[language]
 
 
 def check_candidate(data: EventData, organisation: Organisation, *,
@@ -574,12 +579,61 @@ def scan_all(now: datetime) -> ScanReport:
     found = engine.scan(slots, clash_config(), neighbours(), holidays_by_day, periods)
     report = ScanReport(events=len(slots), found=len(found))
 
-    stored = {row.key: row for row in db.session.execute(
-        select(Clash.id, Clash.key, Clash.status, Clash.fingerprint, Clash.active)).all()}
+    stored = db.session.execute(
+        select(Clash.id, Clash.key, Clash.status, Clash.fingerprint, Clash.active)).all()
+    _bring_up_to_date(stored, found, by_id, now, report)
+    db.session.flush()
+    for severity, status, count in db.session.execute(
+        select(Clash.severity, Clash.status, db.func.count())
+        .where(Clash.active).group_by(Clash.severity, Clash.status)
+    ):
+        if status == "open":
+            if severity == HARD:
+                report.open_hard = count
+            else:
+                report.open_soft = count
+        elif status == "accepted":
+            report.accepted += count
+    return report
+
+
+def refresh_event_clashes(event: Event, now: datetime) -> ScanReport:
+    """Bring the stored clashes of one event up to date, as the full scan would, right
+    after the event was saved: the board shows a new clash at once, and a clash the move
+    settled is gone at once, not after the nightly scan.
+
+    It looks for the other events as the candidate check does (indexed, nearby), so a
+    clash with an event longer than ``CLASH_MAX_EVENT_DAYS`` is left to the scan.
+    """
+    slot = slot_of(event)
+    slots, found = {slot.id: slot}, []
+    if event.status in COUNTED_STATUSES:  # a cancelled event's clashes are all gone
+        config, borders = clash_config(), neighbours()
+        for other in _nearby_slots(slot, config, borders, exclude=event.id):
+            slots[other.id] = other
+            if (clash := pair_clash(slot, other, config, borders)) is not None:
+                found.append(clash)
+        first, last = date.fromordinal(slot.first_day), date.fromordinal(slot.last_day)
+        found += day_clashes(slot, public_holidays(first, last), blackout_periods(first, last))
+    report = ScanReport(events=1, found=len(found))
+    stored = db.session.execute(
+        select(Clash.id, Clash.key, Clash.status, Clash.fingerprint, Clash.active)
+        .where(or_(Clash.event_id == event.id, Clash.other_event_id == event.id))).all()
+    _bring_up_to_date(stored, found, slots, now, report)
+    db.session.flush()
+    return report
+
+
+def _bring_up_to_date(stored: Sequence[Row], found: Sequence[rules.Clash],
+                      slots: dict[int, Slot], now: datetime, report: ScanReport) -> None:
+    """Store what a scan found among the ``stored`` clashes (the scan's whole table, or one
+    event's): new clashes open; a clash found again keeps its decision unless one of its
+    events moved, then it opens again; a clash of ``stored`` no longer found is gone."""
+    stored_by_key = {row.key: row for row in stored}
     seen_ids = []
     for clash in found:
-        fingerprint = _fingerprint(clash, by_id)
-        row = stored.get(clash.key)
+        fingerprint = _fingerprint(clash, slots)
+        row = stored_by_key.get(clash.key)
         if row is None:
             record = Clash(
                 key=clash.key, rule=clash.rule, severity=clash.severity,
@@ -608,7 +662,7 @@ def scan_all(now: datetime) -> ScanReport:
         db.session.execute(update(Clash), [{"id": clash_id, "last_seen_at": now}
                                            for clash_id in seen_ids])
     found_keys = {clash.key for clash in found}
-    for key, row in stored.items():
+    for key, row in stored_by_key.items():
         if row.active and key not in found_keys:
             record = db.session.get(Clash, row.id)
             record.active = False
@@ -617,19 +671,6 @@ def scan_all(now: datetime) -> ScanReport:
                 record.decided_by_id, record.decided_at = None, now
             record.actions.append(ClashAction(action="gone", at=now))
             report.gone += 1
-    db.session.flush()
-    for severity, status, count in db.session.execute(
-        select(Clash.severity, Clash.status, db.func.count())
-        .where(Clash.active).group_by(Clash.severity, Clash.status)
-    ):
-        if status == "open":
-            if severity == HARD:
-                report.open_hard = count
-            else:
-                report.open_soft = count
-        elif status == "accepted":
-            report.accepted += count
-    return report
 
 
 # --- who sees and settles what ---------------------------------------------------------------
