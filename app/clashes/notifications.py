@@ -134,7 +134,7 @@ def _closing() -> str:
 
 
 def _new_text(rule: str, own: Event, other: Event, language: str, *, actor: User | None,
-              note: str | None, on_board: bool) -> tuple[str, str]:
+              note: str | None) -> tuple[str, str]:
     """Subject and body of a new-clash message to ``own``'s organisation (forced locale)."""
     subject = _("Date clash with your event “%(title)s”", title=own.title)
     explanation = services.explain(rule, own.audience_codes, own.event_type, other, None,
@@ -155,13 +155,9 @@ def _new_text(rule: str, own: Event, other: Event, language: str, *, actor: User
     lines.append(_("Please agree with %(organiser)s how to proceed. If both events go "
                    "ahead, you can accept the clash with a note on the clash board, or "
                    "mark it resolved once you have agreed.", organiser=other.organisation.name))
-    if on_board:
-        lines.append(_("Clash board: %(url)s", url=absolute_url("/clashes")))
-    else:
-        lines.append(_("Your event with its clash warnings: %(url)s",
-                       url=absolute_url(f"/manage/events/{own.id}/edit")))
-        lines.append(_("The clash board lists the clash after the next nightly check: "
-                       "%(url)s", url=absolute_url("/clashes")))
+    lines.append(_("Your event with its clash warnings: %(url)s",
+                   url=absolute_url(f"/manage/events/{own.id}/edit")))
+    lines.append(_("Clash board: %(url)s", url=absolute_url("/clashes")))
     lines.append(_closing())
     return subject, "\n\n".join(lines) + "\n"
 
@@ -211,7 +207,7 @@ def _send(recipients: list[Recipient], key: str, now: datetime, text) -> int:
 
 def _announce(rule: str, cause: Event, other: Event, now: datetime, *,
               since: datetime | None = None, actor: User | None = None,
-              note: str | None = None, on_board: bool = False) -> int:
+              note: str | None = None) -> int:
     """Tell ``other``'s organisation about its new clash with ``cause``, unless the clash
     was announced already (after ``since``, its last decision)."""
     key, state = clash_state(rule, cause, other)
@@ -220,7 +216,7 @@ def _announce(rule: str, cause: Event, other: Event, now: datetime, *,
     return _send(organiser_recipients(other),
                  f"{NEW_PREFIX}:{key}:{state}:org{other.organisation_id}", now,
                  lambda language: _new_text(rule, other, cause, language, actor=actor,
-                                            note=note, on_board=on_board))
+                                            note=note))
 
 
 def clash_decided(clash: Clash, action: ClashAction) -> int:
@@ -313,6 +309,5 @@ def scan_found(now: datetime) -> int:
         cause, other = ((first, second) if _last_changed(first) >= _last_changed(second)
                         else (second, first))
         # Reopened: it counts as new again after its last decision.
-        new += _announce(clash.rule, cause, other, now, since=clash.decided_at,
-                         on_board=True)
+        new += _announce(clash.rule, cause, other, now, since=clash.decided_at)
     return new
