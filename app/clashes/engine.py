@@ -300,6 +300,9 @@ def _drafts(drafts: Sequence[Slot], shared: Sequence[Slot], config: ClashConfig,
                         or (other.status == "draft" and other.id < draft.id)):
                     continue
                 seen.add(other.id)
+                if other.event_type != draft.event_type and (
+                        other.last_day < draft.first_day or other.first_day > draft.last_day):
+                    continue  # no common day and another kind of event: no rule applies
                 rule = pair_rule(draft, other, config, neighbours)
                 if rule is not None:
                     out[rule].append((draft.id, other.id))
