@@ -7,6 +7,8 @@ The name comes from the chambers' member lists, so only admins and organisers ch
 
 from __future__ import annotations
 
+from typing import Self
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,6 +40,21 @@ class CompanyProfileForm(BaseForm):
     description = TextAreaField(_l("About the company"),
                                 validators=[Length(max=companies.MAX_DESCRIPTION)])
 
+    @classmethod
+    def of(cls, company: Company) -> Self:
+        """The form showing ``company``'s profile (and its name, where the form has one)."""
+        form = cls(formdata=None, data={
+            "name": company.name,
+            "municipality": str(company.municipality_id or ""),
+            "industries": [i.code for i in company.industries],
+            "occupations": [str(o.id) for o in company.occupations],
+            "website": company.website or "", "contact_email": company.contact_email or "",
+            "contact_phone": company.contact_phone or "",
+            "description": company.description or "",
+        })
+        form.fill_choices()
+        return form
+
     def fill_choices(self) -> None:
         self.municipality.choices = options(
             [(m.id, m.name) for m in companies.all_municipalities()], blank=_l("– none –"))
@@ -54,18 +71,6 @@ def own_company() -> Company:
     return current_user.company
 
 
-def _form_for(company: Company) -> CompanyProfileForm:
-    form = CompanyProfileForm(formdata=None, data={
-        "municipality": str(company.municipality_id or ""),
-        "industries": [i.code for i in company.industries],
-        "occupations": [str(o.id) for o in company.occupations],
-        "website": company.website or "", "contact_email": company.contact_email or "",
-        "contact_phone": company.contact_phone or "", "description": company.description or "",
-    })
-    form.fill_choices()
-    return form
-
-
 def render_profile(company: Company, form: CompanyProfileForm, status: int = 200):
     return render_template("accounts/company.html", company=company, form=form), status
 
@@ -76,7 +81,7 @@ def company_profile():
     """The company's own profile; failed forms come back with what was typed."""
     company = own_company()
     if request.method == "GET":
-        return render_profile(company, _form_for(company))
+        return render_profile(company, CompanyProfileForm.of(company))
     form = CompanyProfileForm()
     form.fill_choices()
     if form.validate_on_submit():

@@ -170,19 +170,6 @@ def companies_list():
         industries=industries, filtered=any(filters.values()))
 
 
-def _company_form(company: Company) -> AdminCompanyForm:
-    form = AdminCompanyForm(formdata=None, data={
-        "name": company.name,
-        "municipality": str(company.municipality_id or ""),
-        "industries": [i.code for i in company.industries],
-        "occupations": [str(o.id) for o in company.occupations],
-        "website": company.website or "", "contact_email": company.contact_email or "",
-        "contact_phone": company.contact_phone or "", "description": company.description or "",
-    })
-    form.fill_choices()
-    return form
-
-
 def _render_company(company: Company, status: int = 200, *, form=None, user_form=None,
                     shown_password: tuple[str, str] | None = None):
     users = db.session.execute(
@@ -190,7 +177,7 @@ def _render_company(company: Company, status: int = 200, *, form=None, user_form
     ).scalars().all()
     return render_template(
         "admin/company.html", company=company, users=users,
-        form=form or _company_form(company),
+        form=form or AdminCompanyForm.of(company),
         user_form=user_form or CompanyUserForm(formdata=None),
         shown_password=shown_password), status
 
