@@ -31,9 +31,8 @@ def build_calendar(
 ) -> icalendar.Calendar:
     """A whole feed: calendar properties, one VTIMEZONE, one VEVENT per event.
 
-    ``occupations`` (event id → apprenticeships on offer) is the hook for booth sign-ups:
-    once companies book booths, the caller loads their occupations in one query and each
-    event's description lists them.
+    ``occupations`` (event id → apprenticeships on offer, loaded by the caller in one
+    query: ``app.feeds.services.exhibitor_occupations``) go into each event's description.
     """
     occupations = occupations or {}
     calendar = calendar_header(name=name, description=description,
@@ -186,8 +185,8 @@ def german_labels() -> GermanLabels:
 def describe(event: Event, page: str, *, occupations: Sequence[str] = ()) -> str:
     """What a pupil needs to know, in plain German lines.
 
-    ``occupations`` are the apprenticeships the exhibitors offer (from booth sign-ups,
-    when that feature exists); without them the line is left out.
+    ``occupations`` are the apprenticeships the confirmed exhibitors offer; without
+    them the line is left out.
     """
     labels = german_labels()
     kind = labels.types[event.event_type]
