@@ -49,11 +49,15 @@ def load_reference_data_command() -> None:
 def seed_demo_command() -> None:
     """Fill the database with demo organisations, fairs, companies and users (idempotent)."""
     from app.clashes.blackout import load_shipped_calendars
+    from app.clashes.services import scan_all
     from app.demo import DEMO_PASSWORD, seed_demo
 
     logins = seed_demo()
     load_shipped_calendars()
+    clashes = scan_all(now_utc())  # the real fairs do clash: the board shows it at once
     db.session.commit()
+    click.echo(f"Clash board: {clashes.open_hard} hard and {clashes.open_soft} soft clashes "
+               f"open.")
     click.echo(f"Demo data ready. Open {current_app.config['BASE_URL']}/ and log in with:")
     for login in logins:
         click.echo(f"  {login.role:<10} {login.email:<55} ({login.of})")

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from app.accounts.auth import user_for_token
 from app.accounts.models import ApiToken, Company, Organisation, User
 from app.calendar.models import Event
+from app.clashes.models import Clash
 from app.extensions import db
 
 
@@ -17,10 +18,14 @@ def test_seed_demo_is_idempotent_and_uses_real_fairs(runner):
     assert first.exit_code == 0, first.output
     assert "admin@messekalender.example" in first.output
     assert "Messekalender-Demo-2026" in first.output
-    totals = [count(Organisation), count(Event), count(Company), count(User)]
+    totals = [count(Organisation), count(Event), count(Company), count(User), count(Clash)]
+    # The real fairs clash (two in Siegen-Wittgenstein on one day): stored, so the board
+    # a newcomer opens shows them.
+    assert totals[-1] > 0 and "Clash board:" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
-    assert [count(Organisation), count(Event), count(Company), count(User)] == totals
+    assert [count(Organisation), count(Event), count(Company), count(User),
+            count(Clash)] == totals
     titles = set(db.session.execute(select(Event.title)).scalars())
     assert {"Ausbildungsmesse Siegen", "BerufsInfoBörse (BIB) Meschede",
             "Azubi-Speed-Dating Lüdenscheid"} <= titles
