@@ -53,6 +53,8 @@ ACTION_LABELS = {
     "planned": _l("date reserved"), "published": _l("published"), "cancelled": _l("cancelled"),
     clashes.ACKNOWLEDGED: _l("saved despite a hard clash"),
 }
+# How a change came in, where not through these pages.
+VIA_LABELS = {"api": _l("through the API"), "seed": _l("demo data")}
 
 
 @bp.before_request
@@ -67,6 +69,7 @@ def require_organiser():
 def labels() -> dict:
     return {"statuses": STATUSES, "event_types": EVENT_TYPES, "audience_labels": AUDIENCES,
             "field_labels": FIELD_LABELS, "action_labels": ACTION_LABELS,
+            "via_labels": VIA_LABELS,
             "status_actions": STATUS_ACTIONS}
 
 

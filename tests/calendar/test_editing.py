@@ -8,6 +8,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy import func, select
 
+from app.calendar import services as calendar
 from app.calendar.models import Event, EventChange
 from app.extensions import db
 from tests.conftest import login, municipality, utc
@@ -261,6 +262,15 @@ def test_update_of_published_event_raises_sequence_and_is_audited(
     assert "title" in change.changes and "starts_at" in change.changes
     html = as_organiser.get(f"/manage/events/{event.id}/edit").get_data(as_text=True)
     assert "orga@ihk-siegen.example" in html and "Title" in html
+
+
+def test_the_history_says_how_a_change_came_in(as_organiser, make_event, organiser):
+    event = make_event(organisation=organiser.organisation, status="draft")
+    calendar.change_status(event, organiser, "planned", via="api")
+    db.session.commit()
+    html = as_organiser.get(f"/manage/events/{event.id}/edit").get_data(as_text=True)
+    assert "date reserved</strong> (through the API)" in html
+    assert "(api)" not in html
 
 
 def test_failed_update_changes_nothing(as_organiser, make_event, organiser):
