@@ -59,11 +59,10 @@ def publish_feeds(
 ) -> PublishReport:
     """Write every feed of ``published_feeds()`` into ``directory`` where its bytes changed.
 
-    With a ``state`` (the scheduler's), a feed whose cheap validator is the one of the
-    last run is not even built, except in a full run at least every FULL_PUBLISH_EVERY:
-    that catches what the validator cannot see (renamed reference data, a new app
-    version). The validator is read before building, so a change made during a run is
-    picked up by the next one.
+    With a ``state`` (the scheduler's), a feed whose validator (its ETag) is the one of
+    the last run is not even built, except in a full run at least every
+    FULL_PUBLISH_EVERY, a safety net. The validator is read before building, so a change
+    made during a run is picked up by the next one.
     """
     directory = Path(directory)
     base_url = current_app.config["BASE_URL"]

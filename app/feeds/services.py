@@ -3,14 +3,12 @@
 A feed is built in three layers, each exact (the bytes are always those of
 ``build_calendar(...).to_ical()``, which the tests check):
 
-- ``feed_validator``: one aggregate query gives the strong ETag without building; its
-  result is remembered while the feed data version (a counter that database triggers
-  move on every write to a table shaping a feed) stays put, so a 304 costs two
+- ``feed_validator``: the strong ETag from the events' keys (below) without building;
+  its result is remembered while the feed data version (a counter that database
+  triggers move on every write to a table shaping a feed) stays put, so a 304 costs two
   primary-key reads;
-- ``cached_feed``: a small in-process LRU of rendered feeds keyed by ETag and data
-  version, so a warm 200 is a dictionary look-up. The ETag alone cannot see renamed
-  reference data (venue, organisation, industry names), the version can; entries also
-  expire after ``FEED_CACHE_TTL`` as a bound for anything neither sees;
+- ``cached_feed``: a small in-process LRU of rendered feeds keyed by ETag, so a warm
+  200 is a dictionary look-up; entries also expire after ``FEED_CACHE_TTL``;
 - ``render_feed``: reads, in plain column queries, everything that shapes each VEVENT,
   hashes it into a key, and takes the event's serialised VEVENT from the
   ``feed_event_cache`` table when the key matches; only changed events are loaded as
@@ -62,8 +60,8 @@ BUILDER_VERSION = hashlib.sha256(
     f"{FORMAT_VERSION}|{icalendar.__version__}|".encode()
     + Path(ical.__file__).read_bytes()
 ).hexdigest()[:16]
-# The in-process cache of rendered feeds: bounded in entries and bytes, and entries
-# expire so renamed reference data (invisible to the ETag) reaches the feeds.
+# The in-process cache of rendered feeds: bounded in entries and bytes; entries expire,
+# a bound for anything the ETag would not see.
 FEED_CACHE_ENTRIES = 32
 FEED_CACHE_BYTES = 64 * 1024 * 1024
 FEED_CACHE_TTL = timedelta(minutes=15)
@@ -280,7 +278,7 @@ def feed_cache() -> RenderedFeeds:
 def cached_feed(event_filter: EventFilter, now: datetime, validator: Validator) -> bytes:
     """The feed of this validator, rendered at most once while the data stays the same."""
     cache = feed_cache()
-    key = f"{validator.etag}:{validator.version}"
+    key = validator.etag
     data = cache.get(key)
     if data is None:
         data = render_feed(event_filter, now)
@@ -292,8 +290,8 @@ def cached_feed(event_filter: EventFilter, now: datetime, validator: Validator) 
 class Validator:
     etag: str
     last_modified: datetime | None
-    # The feed data version it was read at (None where unknown): part of the key of the
-    # rendered-feed cache, so renamed reference data never comes from it.
+    # The feed data version it was read at (None where unknown): while it stays, the
+    # validator is remembered.
     version: int | None = None
 
 
@@ -306,15 +304,20 @@ class _Remembered:
 
 
 def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> Validator:
-    """ETag and Last-Modified without building the feed, usually without any scan.
+    """ETag and Last-Modified without building the feed, usually without any query.
 
-    The ETag comes from one aggregate query: any change an event gets moves
-    ``updated_at``; events entering or leaving the feed change the count or the sum of
-    ids. That query reads every event of the feed, so its result is remembered per
+    The ETag hashes the feed's name and description and the key of every event in feed
+    order (``vevent_keys``: everything that shapes its VEVENT, renamed venues and
+    organisations included), so it moves exactly when the bytes do. Last-Modified is
+    the latest change of any event, or the latest moment an event left the feeds by the
+    passing of time: it never goes back when an event leaves a feed, so a client that
+    only sends If-Modified-Since is not told "not modified" after an event moved away.
+
+    Reading the keys touches every event of the feed, so the result is remembered per
     filter while the feed data version (moved by database triggers on every write to a
     table that shapes a feed) stays the same, until the first event would leave the
     feed by the passing of time, and at most VALIDATOR_MAX_AGE (a bound for a change
-    committed between reading the version and the aggregate).
+    committed between reading the version and the keys).
     """
     version = data_version()
     memo = _validators()
@@ -326,19 +329,16 @@ def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> V
             and remembered.since <= now < remembered.until
             and time.monotonic() - remembered.at < VALIDATOR_MAX_AGE.total_seconds()):
         return remembered.validator
-    count, last_change, id_sum, first_end, first_cancel = db.session.execute(
-        select(func.count(Event.id), func.max(Event.updated_at), func.sum(Event.id),
-               func.min(Event.ends_at),
+    keys, years, _occupations = vevent_keys(_feed_ids(event_filter, now), base_url)
+    content = "\n".join([FORMAT_VERSION, base_url, feed_name(event_filter),
+                          feed_description(event_filter), repr(sorted(years)), *keys.values()])
+    validator = Validator(hashlib.sha256(content.encode()).hexdigest()[:32],
+                          _last_modified(now), version)
+    first_end, first_cancel = db.session.execute(
+        select(func.min(Event.ends_at),
                func.min(case((Event.status == "cancelled", Event.cancelled_at))))
         .where(Event.id.in_(_feed_ids(event_filter, now)))
     ).one()
-    last_change = as_utc(last_change) if last_change else None
-    parts = "|".join(str(part) for part in (
-        FORMAT_VERSION, base_url, sorted(event_filter.to_args().items()), count,
-        last_change.isoformat() if last_change else "", id_sum or 0,
-    ))
-    validator = Validator(hashlib.sha256(parts.encode()).hexdigest()[:32], last_change,
-                          version)
     leaving = []
     if first_end:
         leaving.append(as_utc(first_end) + PAST_RETENTION)
@@ -351,6 +351,20 @@ def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> V
         while len(memo) > VALIDATOR_MEMO_ENTRIES:
             memo.popitem(last=False)
     return validator
+
+
+def _last_modified(now: datetime) -> datetime | None:
+    """The latest change of any event, or the latest moment one left the feeds by the
+    passing of time (30 days after its cancellation, a year after its end)."""
+    changed, cancelled, ended = db.session.execute(select(
+        func.max(Event.updated_at),
+        func.max(case((Event.cancelled_at <= now - CANCELLED_RETENTION, Event.cancelled_at))),
+        func.max(case((Event.ends_at <= now - PAST_RETENTION, Event.ends_at))),
+    )).one()
+    moments = [as_utc(changed) if changed else None,
+               as_utc(cancelled) + CANCELLED_RETENTION if cancelled else None,
+               as_utc(ended) + PAST_RETENTION if ended else None]
+    return max((moment for moment in moments if moment), default=None)
 
 
 _MEMO_LOCK = threading.Lock()
