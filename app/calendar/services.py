@@ -243,17 +243,39 @@ def find_or_create_venue(
     name: str, municipality: Municipality, street: str | None = None,
     postal_code: str | None = None,
 ) -> Venue:
-    """Reuse a venue of the same name in the same municipality, so clashes see one place."""
-    name = name.strip()
-    venue = db.session.execute(
+    """Reuse a venue of the same name in the same municipality, so clashes see one place.
+
+    Venues are shared by every organisation's events, so a typed street never changes
+    the address others show: a street unlike the stored one makes a venue of its own (a
+    correction takes effect for this event), and a street is only filled in where none
+    was known.
+    """
+    name, street = name.strip(), (street or "").strip() or None
+    venues = db.session.execute(
         select(Venue).where(Venue.municipality_id == municipality.id, Venue.name == name)
-    ).scalar_one_or_none()
-    if venue is None:
-        venue = Venue(name=name, municipality=municipality, street=street or None,
-                      postal_code=postal_code or municipality.postal_code)
-        db.session.add(venue)
-        db.session.flush()
+        .order_by(Venue.id)
+    ).scalars().all()
+    if street is None and venues:
+        return venues[0]
+    for venue in venues:
+        if venue.street and _same_street(venue.street, street):
+            return venue
+    for venue in venues:
+        if not venue.street:
+            venue.street = street
+            venue.postal_code = postal_code or venue.postal_code
+            db.session.flush()
+            return venue
+    venue = Venue(name=name, municipality=municipality, street=street,
+                  postal_code=postal_code or municipality.postal_code)
+    db.session.add(venue)
+    db.session.flush()
     return venue
+
+
+def _same_street(a: str, b: str | None) -> bool:
+    """'Koblenzer Str. 151' and 'koblenzer  str. 151' are one address."""
+    return b is not None and " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 # --- who may see and change what -------------------------------------------------------

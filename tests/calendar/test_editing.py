@@ -273,6 +273,28 @@ def test_the_history_says_how_a_change_came_in(as_organiser, make_event, organis
     assert "(api)" not in html
 
 
+def test_a_corrected_street_reaches_this_event_and_no_other_organisations(
+        as_organiser, make_event, organiser, other_organiser):
+    theirs = make_event("Handwerksmesse", organisation=other_organiser.organisation,
+                        status="published")
+    theirs.venue.street = "Koblenzer Str. 151"
+    db.session.commit()
+    as_organiser.post("/manage/events/new", data=form_data())
+    mine = db.session.execute(select(Event).where(Event.id != theirs.id)).scalar_one()
+    assert mine.venue_id == theirs.venue_id  # the same hall: the clash rules see one place
+    response = as_organiser.post(f"/manage/events/{mine.id}/edit", data=form_data(
+        venue_street="Koblenzer Straße 153", clash_acknowledged="y", clash_note="Korrektur"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert "Koblenzer Straße 153" in db.session.get(Event, mine.id).venue.address
+    assert db.session.get(Event, theirs.id).venue.street == "Koblenzer Str. 151"
+    # The same street typed differently is the same venue.
+    as_organiser.post(f"/manage/events/{mine.id}/edit", data=form_data(
+        venue_street="koblenzer  str. 151", clash_acknowledged="y", clash_note="Doch"))
+    db.session.expire_all()
+    assert db.session.get(Event, mine.id).venue_id == theirs.venue_id
+
+
 def test_failed_update_changes_nothing(as_organiser, make_event, organiser):
     event = make_event(organisation=organiser.organisation, status="published")
     sequence, title = event.sequence, event.title
