@@ -88,8 +88,8 @@ def all_events():
 def district(code: str):
     """One district's events; query filters narrow it further."""
     if code not in DISTRICT_CODES:
-        return _plain(404, f"There is no district {code[:20]!r}. "
-                      f"Known districts: {', '.join(DISTRICT_CODES)}.")
+        return _plain(404, _("There is no district “%(code)s”. Known districts: %(codes)s.",
+                             code=code[:20], codes=", ".join(DISTRICT_CODES)))
     return _feed(filename=f"messekalender-{code.lower()}.ics", districts=(code,))
 
 
@@ -97,8 +97,8 @@ def district(code: str):
 def industry(code: str):
     """One industry's events; query filters narrow it further."""
     if code not in INDUSTRY_CODES:
-        return _plain(404, f"There is no industry {code[:20]!r}. "
-                      f"Known industries: {', '.join(INDUSTRY_CODES)}.")
+        return _plain(404, _("There is no industry “%(code)s”. Known industries: %(codes)s.",
+                             code=code[:20], codes=", ".join(INDUSTRY_CODES)))
     return _feed(filename=f"messekalender-{code.lower()}.ics", industries=(code,))
 
 
@@ -126,8 +126,8 @@ def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
     for name, codes in narrowing.items():
         chosen = getattr(event_filter, name)
         if chosen and codes[0] not in chosen:
-            return _plain(400, f"This feed is for {codes[0]} only; to combine several, use "
-                          f"/feeds/all.ics with repeated parameters.")
+            return _plain(400, _("This feed is for %(code)s only; to combine several, use "
+                                 "/feeds/all.ics with repeated parameters.", code=codes[0]))
         event_filter = replace(event_filter, **{name: codes})
     now = now_utc()
     base_url = current_app.config["BASE_URL"]

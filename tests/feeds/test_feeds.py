@@ -206,6 +206,15 @@ def test_bad_requests_get_a_plain_explanation(client, url, status):
     assert len(response.data) > 20
 
 
+def test_an_unknown_code_is_explained_in_german_by_default(client):
+    response = client.get("/feeds/district/XX.ics")
+    assert response.get_data(as_text=True) == (
+        "Es gibt keinen Kreis „XX“. Bekannte Kreise: HSK, OE, SI, SO, MK.\n")
+    client.post("/language", data={"lang": "en"})
+    english = client.get("/feeds/industry/BANKEN.ics").get_data(as_text=True)
+    assert english.startswith("There is no industry “BANKEN”. Known industries: AUTO,")
+
+
 def _data_of(event) -> calendar.EventData:
     return calendar.EventData(
         title=event.title, event_type=event.event_type, venue=event.venue,
