@@ -217,7 +217,8 @@ def test_irrelevant_or_empty_parameters_are_ignored(client, query):
 
 def test_an_unknown_district_in_the_feed_route_is_a_plain_404(client):
     response = client.get("/feeds/district/XY.ics")
-    assert response.status_code == 404 and b"Known districts: HSK, OE, SI, SO, MK" in response.data
+    assert response.status_code == 404
+    assert "Bekannte Kreise: HSK, OE, SI, SO, MK" in response.get_data(as_text=True)
 
 
 def test_only_the_feeds_of_whole_days_events_are_dates(client, make_event):

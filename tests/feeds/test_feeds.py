@@ -11,6 +11,7 @@ import vobject
 
 from app.calendar import services as calendar
 from app.extensions import db
+from app.feeds import services as feeds_services
 from app.time import now_utc
 
 
@@ -98,6 +99,52 @@ def test_independent_parser_reads_times_and_whole_days(client, make_event):
     assert (start.hour, start.minute) == (10, 0)
     assert by_title["Zwei Tage"].dtstart.value == date(2027, 9, 10)
     assert by_title["Zwei Tage"].dtend.value == date(2027, 9, 12)  # exclusive end
+
+
+def test_10_o_clock_on_the_autumn_clock_change(client, make_event):
+    make_event("Herbstmesse", day=date(2027, 10, 31), start=time(10), end=time(12))
+    [event] = icalendar.Calendar.from_ical(client.get("/feeds/all.ics").data).walk("VEVENT")
+    assert event["DTSTART"].dt.astimezone(UTC) == datetime(2027, 10, 31, 9, tzinfo=UTC)
+    parsed = vobject.readOne(client.get("/feeds/all.ics").data.decode())
+    start = parsed.vevent.dtstart.value
+    assert (start.hour, start.minute) == (10, 0)
+    assert start.astimezone(UTC) == datetime(2027, 10, 31, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("path", ["/feeds/district/SI.ics", "/feeds/industry/METALL.ics",
+                                  "/feeds/all.ics?audience=pupils", "single"])
+def test_every_kind_of_feed_reads_in_a_second_parser(client, make_event, path):
+    fair = make_event("Messe Siegen", day=date(2027, 3, 28), start=time(10), end=time(12),
+                      industries=("METALL",))
+    make_event("Zwei Tage", day=date(2027, 9, 10), all_day_until=date(2027, 9, 11),
+               industries=("METALL",))
+    data = client.get(f"/events/{fair.id}.ics" if path == "single" else path).data
+    feed = icalendar.Calendar.from_ical(data)
+    tzids = {str(c["TZID"]) for c in feed.walk("VTIMEZONE")}
+    assert {e["DTSTART"].params["TZID"] for e in feed.walk("VEVENT")
+            if "TZID" in e["DTSTART"].params} <= tzids
+    uids = [str(e["UID"]) for e in feed.walk("VEVENT")]
+    assert len(uids) == len(set(uids)) >= 1
+    parsed = vobject.readOne(data.decode())
+    by_title = {e.summary.value: e for e in parsed.vevent_list}
+    start = by_title["Messe Siegen"].dtstart.value
+    assert start.astimezone(UTC) == datetime(2027, 3, 28, 8, tzinfo=UTC)
+    if path != "single":
+        assert by_title["Zwei Tage"].dtend.value == date(2027, 9, 12)
+
+
+def test_a_304_does_not_build_the_feed(client, make_event, monkeypatch):
+    make_event("Messe")
+    etag = client.get("/feeds/all.ics").headers["ETag"]
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("a conditional GET built the feed")
+
+    monkeypatch.setattr(feeds_services, "render_feed", must_not_build)
+    monkeypatch.setattr(feeds_services.ical, "build_calendar", must_not_build)
+    monkeypatch.setattr(feeds_services.ical, "event_component", must_not_build)
+    feeds_services.feed_cache()._items.clear()  # not even a rendered copy is needed
+    assert client.get("/feeds/all.ics", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_whole_day_events_are_dates_not_midnights(client, make_event):
