@@ -395,7 +395,8 @@ def data_version() -> int | None:
 
 
 def _scope(event_filter: EventFilter) -> list[str]:
-    """The chosen districts, industries, audiences and types in German, for names."""
+    """The chosen districts, industries, audiences, types and apprenticeships in German,
+    for names."""
     parts = []
     if event_filter.districts:
         names = db.session.execute(
@@ -414,6 +415,12 @@ def _scope(event_filter: EventFilter) -> list[str]:
             parts.append("für " + ", ".join(str(AUDIENCES[c]) for c in event_filter.audiences))
         if event_filter.types:
             parts.append(", ".join(str(EVENT_TYPES[c]) for c in event_filter.types))
+    if event_filter.occupations:
+        names = db.session.execute(
+            select(Occupation.name).where(Occupation.id.in_(event_filter.occupations))
+            .order_by(Occupation.name)
+        ).scalars()
+        parts.append("Ausbildung: " + ", ".join(names))
     return parts
 
 

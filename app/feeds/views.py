@@ -22,7 +22,7 @@ from app.time import now_utc
 bp = Blueprint("feeds", __name__)
 
 CACHE_CONTROL = "public, max-age=900"
-FILTER_NAMES = ("district", "industry", "audience", "type")
+FILTER_NAMES = ("district", "industry", "audience", "type", "occupation")
 PREVIEW_SIZE = 10
 
 
@@ -39,7 +39,7 @@ def index():
     """The feed builder: a school picks filters and gets addresses, a QR code, a preview."""
     errors: list[str] = []
     try:
-        # Only the four filters: a subscription has no date range.
+        # The subscription filters only: a subscription has no date range.
         event_filter = calendar.EventFilter.from_args(MultiDict(
             [(name, value) for name in FILTER_NAMES for value in request.args.getlist(name)]))
     except calendar.FilterError as error:

@@ -91,3 +91,14 @@ def test_every_feed_route_takes_the_filter(client, fairs):
                  icalendar.Calendar.from_ical(response.data).walk("VEVENT")]
     assert summaries == ["Messe Mechanik"]
     assert client.get("/feeds/all.ics?occupation=x").status_code == 400
+
+
+def test_the_feed_builder_makes_an_occupation_feed(client, fairs):
+    mech, _ = fairs
+    html = client.get(f"/feeds?occupation={mech.id}").get_data(as_text=True)
+    assert f'<option value="{mech.id}" selected>Industriemechaniker/-in</option>' in html
+    assert f"/feeds/all.ics?occupation={mech.id}" in html
+    assert "Messekalender Südwestfalen: Ausbildung: Industriemechaniker/-in" in html
+    feed = icalendar.Calendar.from_ical(client.get(f"/feeds/all.ics?occupation={mech.id}").data)
+    assert str(feed["X-WR-CALNAME"]).endswith("Ausbildung: Industriemechaniker/-in")
+    assert [str(e["SUMMARY"]) for e in feed.walk("VEVENT")] == ["Messe Mechanik"]

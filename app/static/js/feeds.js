@@ -68,7 +68,7 @@
   }
 
   form.addEventListener("change", function (event) {
-    if (event.target.matches("input[type=checkbox]")) { update(false); }
+    if (event.target.matches("input[type=checkbox], select")) { update(false); }
   });
   // The button stays: on a phone the result is below the form, so it takes you there.
   form.addEventListener("submit", function (event) {
