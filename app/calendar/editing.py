@@ -20,11 +20,12 @@ from app.calendar.forms import EventForm, StatusForm
 from app.calendar.models import Event, Venue
 from app.clashes import notifications as clash_notifications
 from app.clashes import services as clashes
+from app.clashes.forms import StatusAcknowledgementForm
 from app.extensions import db
 from app.forms import put_errors
 from app.i18n import format_day
 from app.reference.models import Municipality
-from app.time import NonexistentLocalTime, as_utc, local_to_utc, to_local
+from app.time import NonexistentLocalTime, local_to_utc, to_local
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
 bp.context_processor(page_helpers)
@@ -114,8 +115,8 @@ def new_event():
         data = checked_event_data(form)
         if data is not None:
             findings = clashes.check_candidate(data, organisation)
-            review = ClashReview(findings, needs_ack=bool(clashes.hard_findings(findings)),
-                                 complete=True)
+            review = ClashReview(findings, needs_ack=bool(clashes.new_hard_findings(
+                None, data, organisation, findings=findings)), complete=True)
             try:
                 if not acknowledged(form, review):
                     raise calendar.EventError([])
@@ -152,8 +153,8 @@ def edit_event(event_id: int):
         data = checked_event_data(form)
         if data is not None:
             findings = clashes.check_candidate(data, event.organisation, event_id=event.id)
-            review = ClashReview(findings, needs_ack=bool(clashes.hard_findings(findings))
-                                 and moves(event, data), complete=True)
+            review = ClashReview(findings, needs_ack=bool(clashes.new_hard_findings(
+                event, data, findings=findings)), complete=True)
             try:
                 if not acknowledged(form, review):
                     raise calendar.EventError([])
@@ -175,17 +176,21 @@ def edit_event(event_id: int):
                 else:
                     flash(_("Nothing was changed."), "info")
                 return redirect(url_for("editing.edit_event", event_id=event.id))
+    confirm = None
+    if request.method == "GET" and request.args.get("confirm"):
+        confirm = status_confirmation(event, request.args["confirm"])
     if event.status != "cancelled" and review is None:
         review = review_clashes(form, event.organisation, event, with_suggestions=bool(
-            form.is_submitted() or request.args.get("suggest")))
-    return render_form(form, event, review)
+            form.is_submitted() or request.args.get("suggest") or confirm))
+    return render_form(form, event, review, confirm)
 
 
-def render_form(form: EventForm, event: Event | None, review: ClashReview | None = None):
+def render_form(form: EventForm, event: Event | None, review: ClashReview | None = None,
+                confirm: StatusConfirmation | None = None):
     status = INVALID if request.method == "POST" and not (review and review.checked) else 200
     return render_template(
         "calendar/manage/event_form.html", form=form, event=event, review=review,
-        status_form=StatusForm(formdata=None),
+        status_form=StatusForm(formdata=None), confirm=confirm,
         changes=audit_trail(event) if event else [],
         next_statuses=sorted(calendar.TRANSITIONS[event.status], key=list(STATUS_ACTIONS).index)
         if event else [],
@@ -196,7 +201,7 @@ def render_form(form: EventForm, event: Event | None, review: ClashReview | None
 def change_status(event_id: int):
     """Publish, reserve, move back to draft or cancel an event."""
     event = editable_event(event_id)
-    form = StatusForm()
+    form = StatusAcknowledgementForm()
     back = (url_for("editing.index") if form.back_to.data == "index"
             else url_for("editing.edit_event", event_id=event.id))
     if not form.validate_on_submit():
@@ -204,10 +209,26 @@ def change_status(event_id: int):
             for message in errors:
                 flash(str(message), "error")
         return redirect(back)
+    hard, new = clashes.status_change_hard_findings(event, form.status.data)
+    if new and "clash_note" not in request.form:
+        # A plain status button: the edit page shows the clashes and asks to confirm.
+        flash(_("“%(title)s” would clash hard with another organisation's event. Please "
+                "confirm that it goes ahead, or choose another date.", title=event.title),
+              "warning")
+        return redirect(url_for("editing.edit_event", event_id=event.id,
+                                confirm=form.status.data) + "#status-confirm")
+    if new and not acknowledged(form, ClashReview(needs_ack=True)):
+        edit_form = EventForm(formdata=None, data=form_values(event))
+        return render_form(edit_form, event, review_clashes(edit_form, event.organisation,
+                                                            event),
+                           StatusConfirmation(form.status.data, new, form))
+    note = form.clash_note.data if new else None
     try:
         calendar.change_status(event, current_user, form.status.data,
                                reason=form.reason.data or None)
-        clash_notifications.event_saved(event, current_user)
+        if new:
+            clashes.acknowledge(event, current_user, hard, note)
+        clash_notifications.event_saved(event, current_user, note=note)
     except calendar.EventError as error:
         db.session.rollback()
         for _field, message in error.errors:
@@ -393,30 +414,22 @@ def review_clashes(form: EventForm, organisation, event: Event | None, *,
     event_id = event.id if event else None
     review.complete = True
     review.findings = clashes.check_candidate(data, organisation, event_id=event_id)
-    review.needs_ack = bool(review.hard) and (event is None or moves(event, data))
+    review.needs_ack = bool(review.hard) and bool(clashes.new_hard_findings(
+        event, data, organisation, findings=review.findings))
     if review.findings and with_suggestions:
         review.suggestions = clashes.suggest_free_dates(data, organisation, event_id=event_id)
     return review
 
 
-def moves(event: Event, data: calendar.EventData) -> bool:
-    """Whether saving changes when or where the event takes place."""
-    venue_id = getattr(data.venue, "id", None)
-    if venue_id != event.venue_id or bool(data.all_day) != event.all_day:
-        return True
-    if data.all_day:
-        return (data.first_day, data.last_day) != (event.first_day, event.last_day)
-    times = clashes.candidate_times(data)
-    return times is None or times != (as_utc(event.starts_at), as_utc(event.ends_at))
-
-
-def acknowledged(form: EventForm, review: ClashReview) -> bool:
+def acknowledged(form: EventForm | StatusAcknowledgementForm, review: ClashReview) -> bool:
     """A hard clash is saved only with the box ticked and a note; marks what is missing."""
     if not review.needs_ack:
         return True
     ok = True
     if not form.clash_acknowledged.data:
         form.clash_acknowledged.errors = [*form.clash_acknowledged.errors, _(
+            "Please confirm that the event goes ahead despite the hard clash, or choose "
+            "another date.") if isinstance(form, StatusAcknowledgementForm) else _(
             "The event clashes hard with another one. Please confirm that you want to save "
             "it anyway, or choose another date.")]
         ok = False
@@ -425,3 +438,28 @@ def acknowledged(form: EventForm, review: ClashReview) -> bool:
             "Please say in a note why the event goes ahead despite the clash.")]
         ok = False
     return ok
+
+
+# --- reserving or publishing despite a hard clash ------------------------------------------
+
+
+@dataclasses.dataclass
+class StatusConfirmation:
+    """A status change waiting for the organiser's acknowledgement: the new status, the
+    hard clashes it would add and the form with the tick box and the note."""
+
+    status: str
+    findings: list
+    form: StatusAcknowledgementForm
+
+
+def status_confirmation(event: Event, status: str) -> StatusConfirmation | None:
+    """The confirmation to show on the edit page for ``status`` (``?confirm=``), if the
+    change is possible and still adds a hard clash."""
+    if status not in calendar.TRANSITIONS.get(event.status, ()):
+        return None
+    _hard, new = clashes.status_change_hard_findings(event, status)
+    if not new:
+        return None
+    return StatusConfirmation(status, new, StatusAcknowledgementForm(formdata=None,
+                                                                     status=status))

@@ -794,7 +794,7 @@ ACKNOWLEDGED = "clash_acknowledged"
 
 
 def acknowledge(event: Event, user: User | None, findings: list[Finding], note: str,
-                *, now: datetime | None = None):
+                *, now: datetime | None = None, via: str = "web"):
     """Record in the event's audit trail that ``user`` saved it despite hard clashes,
     with their note and which clashes they saw (the scan stores the clashes themselves)."""
     from app.calendar.models import EventChange
@@ -807,7 +807,7 @@ def acknowledge(event: Event, user: User | None, findings: list[Finding], note: 
         raise ClashError(str(_l("The note is too long (at most %(max)s characters).",
                                 max=MAX_NOTE)))
     change = EventChange(
-        event=event, user=user, action=ACKNOWLEDGED, at=now or now_utc(), via="web",
+        event=event, user=user, action=ACKNOWLEDGED, at=now or now_utc(), via=via,
         changes={"note": note, "clashes": [
             {"rule": finding.rule, "other_event_id": finding.other.id if finding.other else None}
             for finding in hard_findings(findings)]},
@@ -820,3 +820,111 @@ def acknowledge(event: Event, user: User | None, findings: list[Finding], note: 
 def within_days(days: int) -> str:
     """"within 2 days" with the right plural (the slack is configurable, 1 is possible)."""
     return ngettext("within %(num)d day", "within %(num)d days", days)
+
+
+# --- which hard clashes a change would add ------------------------------------------------
+# Saving needs the organiser's acknowledgement only for a hard clash the event did not
+# have before: an unrelated change (a title, a phone number) of an event whose clash was
+# already acknowledged does not ask again. The pages and the API share these.
+
+# The fields of the audit trail that change which events an event can clash with.
+CLASH_FIELDS = frozenset({"starts_at", "ends_at", "all_day", "venue_id", "audiences",
+                          "event_type"})
+
+
+def stored_data(event: Event) -> EventData:
+    """What the clash check needs of a saved event (when, where, for whom, what kind)."""
+    return EventData(title=event.title, event_type=event.event_type, venue=event.venue,
+                     all_day=event.all_day, first_day=event.first_day,
+                     last_day=event.last_day, starts_at=event.starts_at,
+                     ends_at=event.ends_at, audiences=event.audience_codes)
+
+
+def clash_key(finding: Finding) -> tuple[str, int | None]:
+    """A hard clash's identity for the comparison: the rule and the other event."""
+    return finding.rule, finding.other.id if finding.other is not None else None
+
+
+def counted_hard_findings(findings: list[Finding], organisation_id: int,
+                          status: str | None = None) -> list[Finding]:
+    """The hard findings that count for an event of ``organisation_id`` in ``status``.
+
+    ``check_candidate`` looks at an event as a planned one; a draft clashes only with its
+    own organisation's events (others do not see it yet) and a cancelled event with none.
+    ``status`` None keeps the planned view: the event form warns of what the date will
+    clash with once it is reserved.
+    """
+    if status == "cancelled":
+        return []
+    hard = hard_findings(findings)
+    if status == "draft":
+        hard = [finding for finding in hard
+                if finding.other is None or finding.other.organisation_id == organisation_id]
+    return hard
+
+
+def new_hard_findings(event: Event | None, data: EventData,
+                      organisation: Organisation | None = None, *, status: str | None = None,
+                      findings: list[Finding] | None = None) -> list[Finding]:
+    """The hard clashes that saving ``data`` would add to those ``event`` has now (all of
+    them for a new event): these need an acknowledgement with a note.
+
+    ``status`` is the event's status after the save (see ``counted_hard_findings``; the
+    stored event is judged in its own status then, else both in the planned view).
+    ``findings`` is ``check_candidate``'s answer for ``data`` if the caller has it.
+    """
+    organisation = organisation or event.organisation
+    event_id = event.id if event is not None else None
+    if findings is None:
+        findings = check_candidate(data, organisation, event_id=event_id)
+    after = counted_hard_findings(findings, organisation.id, status)
+    if not after or event is None:
+        return after
+    before = counted_hard_findings(
+        check_candidate(stored_data(event), organisation, event_id=event_id),
+        organisation.id, event.status if status is not None else None)
+    known = {clash_key(finding) for finding in before}
+    return [finding for finding in after if clash_key(finding) not in known]
+
+
+def acknowledged_keys(event: Event) -> set[tuple[str, int | None]]:
+    """The hard clashes acknowledged for ``event`` since it last changed when, where, for
+    whom or what kind (a move makes an old acknowledgement void)."""
+    from app.calendar.models import EventChange
+
+    changes = db.session.execute(
+        select(EventChange.id, EventChange.action, EventChange.changes)
+        .where(EventChange.event_id == event.id,
+               EventChange.action.in_((ACKNOWLEDGED, "updated")))
+        .order_by(EventChange.id.desc())
+    ).all()
+    keys: set[tuple[str, int | None]] = set()
+    for _id, action, values in changes:
+        if action == "updated":
+            if CLASH_FIELDS & set(values or {}):
+                break
+            continue
+        for clash in (values or {}).get("clashes", []):
+            keys.add((clash.get("rule"), clash.get("other_event_id")))
+    return keys
+
+
+def status_change_hard_findings(event: Event, status: str) -> tuple[list[Finding],
+                                                                     list[Finding]]:
+    """What moving ``event`` to ``status`` does to its hard clashes: (the hard clashes it
+    would have then, those of them that are new and need an acknowledgement).
+
+    A draft sees only its own organisation's events; reserving or publishing it makes the
+    others' events count. Clashes acknowledged since its last move (e.g. on the form
+    while it was a draft) are not asked for again.
+    """
+    if status not in rules.SHARED_STATUSES or event.status == "cancelled":
+        return [], []
+    findings = check_candidate(stored_data(event), event.organisation, event_id=event.id)
+    after = counted_hard_findings(findings, event.organisation_id, status)
+    if not after:
+        return [], []
+    known = {clash_key(finding) for finding in
+             counted_hard_findings(findings, event.organisation_id, event.status)}
+    known |= acknowledged_keys(event)
+    return after, [finding for finding in after if clash_key(finding) not in known]
