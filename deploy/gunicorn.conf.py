@@ -8,6 +8,8 @@ scheduler``), otherwise every worker would run the jobs.
 import multiprocessing
 import os
 
+from gunicorn import glogging
+
 # nginx proxies to this address; gunicorn itself is never exposed.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -36,6 +38,24 @@ preload_app = False
 # %(L)s is the request time in seconds.
 accesslog = "-"
 errorlog = "-"
+
+PRIVATE_FEEDS = "/feeds/company/"
+
+
+class PrivateFeedLogger(glogging.Logger):
+    """The access log without the secret in a company's private feed address
+    (/feeds/company/<token>.ics): whoever reads the logs must not be able to subscribe."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        path = atoms.get("U") or ""
+        if path.startswith(PRIVATE_FEEDS):
+            atoms["U"] = PRIVATE_FEEDS + "…"
+            atoms["r"] = f"{atoms.get('m')} {PRIVATE_FEEDS}… {atoms.get('H')}"
+        return atoms
+
+
+logger_class = PrivateFeedLogger
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss "%(a)s"'
 

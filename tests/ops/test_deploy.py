@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -79,11 +80,17 @@ def test_gunicorn_serves_the_app_with_the_production_config(tmp_path):
         page = urllib.request.urlopen(request, timeout=5)
         cookie = page.headers["Set-Cookie"]
         assert "Secure" in cookie and "HttpOnly" in cookie
+        secret = "Zs8Kq3vN0pLmW7xYb2Rt5uH9jD4fG6aE1cV"
+        with pytest.raises(urllib.error.HTTPError):  # unknown token: 404
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/company/{secret}.ics",
+                                   timeout=5)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
     # The access log line carries the address from X-Forwarded-For.
     assert "203.0.113.5" in output
+    # A private feed's token never reaches the log.
+    assert secret not in output and "/feeds/company/…" in output
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None or shutil.which("openssl") is None,
