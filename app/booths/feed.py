@@ -10,8 +10,8 @@ created it is deactivated. An unknown, revoked or malformed token is a bare 404,
 for every case.
 
 Each booked fair is one VEVENT (the public one from ``app.feeds.ical``) whose description
-starts with the booking's status; the fair's set-up and tear-down, when the organiser has
-set them, are VEVENTs of their own.
+starts with the booking's status; for a confirmed booking, the fair's set-up and
+tear-down, when the organiser has set them, are VEVENTs of their own.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from app.booths.codes import ACTIVE_STATUSES
 from app.booths.models import Booking, BoothSetup, CompanyFeedToken
 from app.extensions import db
 from app.feeds import ical
-from app.time import now_utc
+from app.time import as_utc, now_utc
 
 bp = Blueprint("company_feed", __name__)
 
@@ -127,25 +127,43 @@ def render_company_feed(company: Company) -> bytes:
             f"Ihre Buchung: {status} – {booking.category.name}\n\n{component['DESCRIPTION']}")
         component["SUMMARY"] = icalendar.vText(f"{component['SUMMARY']} [{status}]")
     for booking in bookings:
-        setup = db.session.get(BoothSetup, booking.event_id)
-        event = booking.event
-        if setup is None:
-            continue
-        for kind, start, end, title in (
-            ("setup", setup.setup_starts_at, event.starts_at, "Aufbau"),
-            ("teardown", event.ends_at, setup.teardown_ends_at, "Abbau"),
-        ):
-            if start is None or end is None or end <= start:
-                continue
-            extra = icalendar.Event()
-            extra.add("uid", f"{kind}-{event.uid}")
-            extra.add("dtstamp", now_utc())
-            extra.add("dtstart", start)
-            extra.add("dtend", end)
-            extra.add("summary", f"{title}: {event.title}")
-            extra.add("description", f"{title} für {event.title} ({company.name}).")
-            calendar.add_component(extra)
+        if booking.status == "confirmed":
+            for extra in _setup_entries(booking, company):
+                calendar.add_component(extra)
     return calendar.to_ical()
+
+
+def _setup_entries(booking: Booking, company: Company) -> list[icalendar.Event]:
+    """The fair's set-up and tear-down, for a company that exhibits (confirmed only: a
+    waitlisted or pending company has no booth to set up).
+
+    Nothing in them depends on the time of the fetch: DTSTAMP and LAST-MODIFIED are the
+    last change of what they show (the fair, its set-up times, the booking's confirmation),
+    SEQUENCE is the fair's plus the set-up's own, so it grows when either moves."""
+    setup = db.session.get(BoothSetup, booking.event_id)
+    if setup is None:
+        return []
+    event = booking.event
+    changed = max(as_utc(value) for value in (
+        event.updated_at, setup.updated_at, booking.decided_at or booking.created_at))
+    entries = []
+    for kind, start, end, title in (
+        ("setup", setup.setup_starts_at, event.starts_at, "Aufbau"),
+        ("teardown", event.ends_at, setup.teardown_ends_at, "Abbau"),
+    ):
+        if start is None or end is None or as_utc(end) <= as_utc(start):
+            continue
+        extra = icalendar.Event()
+        extra.add("uid", f"{kind}-{event.uid}")
+        extra.add("dtstamp", changed)
+        extra.add("last-modified", changed)
+        extra.add("sequence", event.sequence + setup.sequence)
+        extra.add("dtstart", as_utc(start))
+        extra.add("dtend", as_utc(end))
+        extra.add("summary", f"{title}: {event.title}")
+        extra.add("description", f"{title} für {event.title} ({company.name}).")
+        entries.append(extra)
+    return entries
 
 
 @bp.get("/feeds/company/<token>.ics")

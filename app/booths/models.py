@@ -75,6 +75,9 @@ class BoothSetup(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # Set once the final exhibitor list has been queued for the organisers.
     final_list_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Grows with every change of the set-up or tear-down time, so the companies' feeds
+    # can give those entries a growing SEQUENCE (with the event's own, see ``feed``).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     categories: Mapped[list[BoothCategory]] = relationship(

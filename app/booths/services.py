@@ -185,18 +185,26 @@ def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime
         raise BookingInvalid("validation_failed", errors[0][1], errors[0][0])
     setup = setup_of(event)
     if setup is None:
-        setup = BoothSetup(event_id=event.id, created_at=now)
+        setup = BoothSetup(event_id=event.id, created_at=now, sequence=0)
         db.session.add(setup)
     elif setup.takes_exhibitors != data.takes_exhibitors:
         _exhibitors_changed(event.id, now)
     setup.takes_exhibitors = data.takes_exhibitors
     setup.opens_at, setup.closes_at = as_utc(data.opens_at), as_utc(data.closes_at)
     setup.approval = data.approval
-    setup.setup_starts_at = as_utc(data.setup_starts_at) if data.setup_starts_at else None
-    setup.teardown_ends_at = as_utc(data.teardown_ends_at) if data.teardown_ends_at else None
+    times = (as_utc(data.setup_starts_at) if data.setup_starts_at else None,
+             as_utc(data.teardown_ends_at) if data.teardown_ends_at else None)
+    if times != _setup_times(setup):
+        setup.sequence += 1  # the companies' feeds show these times
+    setup.setup_starts_at, setup.teardown_ends_at = times
     setup.updated_at = now
     db.session.flush()
     return setup
+
+
+def _setup_times(setup: BoothSetup) -> tuple[datetime | None, datetime | None]:
+    return tuple(as_utc(value) if value else None
+                 for value in (setup.setup_starts_at, setup.teardown_ends_at))
 
 
 def _check_setup(event: Event, data: FairSetupData) -> list[tuple[str, str]]:
