@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_interval, format_skeleton, get_day_names
+from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -42,9 +43,12 @@ def format_day(day: date, form: str = "full") -> str:
     return format_date(day, format=form, locale=formatting_locale())
 
 
-def format_event_when(event) -> str:
-    """The date and time of an event in one readable line, in the local zone."""
-    language = formatting_locale()
+def format_event_when(event, language: str | None = None) -> str:
+    """The date and time of an event in one readable line, in the local zone: the
+    current language, or ``language`` ("de", "en") where there is no request to ask,
+    e.g. in a mail (``force_locale`` does not reach ``current_language`` there)."""
+    language = (FORMATTING_LOCALES.get(language, "de_DE") if language
+                else formatting_locale())
     if event.all_day:
         if event.first_day == event.last_day:
             return format_date(event.first_day, format="full", locale=language)
@@ -59,6 +63,15 @@ def format_event_when(event) -> str:
     return format_interval(
         start, end, "yMMMMEEEEdHm", tzinfo=local_zone(), locale=language
     )
+
+
+def format_euros(cents: int, language: str | None = None) -> str:
+    """A price for people: 250 € or 249,50 € in German, €250 / €249.50 in English; in
+    the current language or in ``language``."""
+    language = language or current_language()
+    pattern = None if cents % 100 else "#,##0 ¤" if language == "de" else "¤#,##0"
+    return format_currency(cents / 100, "EUR", format=pattern, locale=language,
+                           currency_digits=bool(cents % 100))
 
 
 def format_time(value: datetime) -> str:

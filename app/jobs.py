@@ -83,8 +83,9 @@ def publish_feeds_job(app: Flask) -> publish.PublishReport | None:
 
 
 def booth_notifications_job(app: Flask) -> int | None:
-    """Queue the 7-day reminders and the final exhibitor lists that are due (each once:
-    the services mark what they queued and the outbox refuses a second copy)."""
+    """Settle the bookings of cancelled fairs, queue the 7-day reminders and the final
+    exhibitor lists that are due (each once: the services mark what they queued and the
+    outbox refuses a second copy)."""
     from app.booths import notifications
     from app.extensions import db
 
@@ -92,7 +93,8 @@ def booth_notifications_job(app: Flask) -> int | None:
         if not allowed:
             return None
         now = now_utc()
-        queued = notifications.due_reminders(now) + notifications.due_final_lists(now)
+        queued = (notifications.due_fair_cancellations(now) + notifications.due_reminders(now)
+                  + notifications.due_final_lists(now))
         db.session.commit()
         logger.info("booth-notifications: %d messages queued", queued)
         return queued

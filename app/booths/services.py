@@ -50,11 +50,11 @@ from app.accounts.models import Company, User
 from app.booths import notifications
 from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, HOLDS_PLACE, MAX_STAFF
 from app.booths.models import Booking, BoothCategory, BoothSetup
-from app.calendar.models import Event
+from app.calendar.models import Event, EventChange
 from app.calendar.services import can_edit, can_view
 from app.extensions import db
 from app.reference.models import Occupation
-from app.time import as_utc, to_local
+from app.time import as_utc, now_utc, to_local
 
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
@@ -464,6 +464,8 @@ def add_by_hand(company: Company, category: BoothCategory, details: BookingDetai
     setup = setup_of(event)
     if setup is None or not setup.takes_exhibitors:
         raise BookingError("no_exhibitors", str(_l("This fair does not take exhibitors.")))
+    if event.status == "cancelled":
+        raise BookingError("not_bookable", str(_l("This fair is cancelled.")))
     return _create(company, category, setup, details, occupations, actor, now, by_hand=True)
 
 
@@ -637,6 +639,11 @@ def cancel(booking: Booking, actor: User, now: datetime) -> Booking:
             when=_local(setup.closes_at))))
     _leave(booking, category, "cancelled", now, cancelled_at=now, cancelled_by_id=actor.id)
     db.session.flush()
+    # The company hears of it either way: a short receipt when one of its users
+    # cancelled (the others of the company learn of it too), a notice when the
+    # organiser did.
+    notifications.booking_changed(booking, "cancelled_by_organiser" if manager else "cancelled",
+                                  now, notifications.Occasion(actor=actor))
     _fill_places(category, actor, now)
     return booking
 
@@ -706,11 +713,57 @@ def move(booking: Booking, target: BoothCategory, actor: User, now: datetime) ->
     db.session.flush()
     if position is not None:
         _close_gap(source.id, position)
-    if was == "waitlisted":
-        notifications.booking_changed(
-            booking, "promoted" if booking.status in HOLDS_PLACE else "waitlisted", now)
+    # One message names the old and the new category (and price) and where the booking
+    # stands now: confirmed, awaiting approval, or its place on the new waitlist.
+    notifications.booking_changed(booking, "moved", now,
+                                  notifications.Occasion(actor=actor, moved_from=source))
     _fill_places(source, actor, now)
     return booking
+
+
+def event_cancelled(event: Event, now: datetime | None = None, *,
+                    actor: User | None = None) -> int:
+    """A cancelled fair takes its bookings with it: every active booking (confirmed,
+    pending, waitlisted) is cancelled, by the organiser who cancelled the fair, and each
+    company is told, with the organiser's reason, while the fair is not over yet.
+
+    Does nothing unless ``event`` is cancelled, so every status change may call it; the
+    booth notification job calls it too (``notifications.due_fair_cancellations``), so
+    a cancellation by any path is settled within minutes. Nobody is promoted: there is
+    nothing left to exhibit at. Returns how many messages were queued."""
+    if event.status != "cancelled":
+        return 0
+    now = now or now_utc()
+    category_ids = db.session.execute(
+        select(BoothCategory.id).where(BoothCategory.event_id == event.id)).scalars().all()
+    locked = lock_categories(category_ids)
+    bookings = db.session.execute(
+        select(Booking).where(Booking.event_id == event.id,
+                              Booking.status.in_(ACTIVE_STATUSES))
+        .execution_options(populate_existing=True)
+    ).scalars().all()
+    actor = actor or _canceller(event)
+    tell = as_utc(event.ends_at) > now
+    new = 0
+    # The back of each waitlist first, so that no position behind has to move up.
+    for booking in sorted(bookings, key=lambda item: (-(item.waitlist_position or 0), item.id)):
+        _leave(booking, locked[booking.category_id], "cancelled", now, cancelled_at=now,
+               cancelled_by_id=actor.id if actor else None)
+        if tell:
+            new += notifications.booking_changed(
+                booking, "fair_cancelled", now,
+                notifications.Occasion(actor=actor, reason=event.cancellation_reason))
+    db.session.flush()
+    return new
+
+
+def _canceller(event: Event) -> User | None:
+    """Who cancelled the fair, from its history (None for the shell or a removed user)."""
+    return db.session.execute(
+        select(User).join(EventChange, EventChange.user_id == User.id)
+        .where(EventChange.event_id == event.id, EventChange.action == "cancelled")
+        .order_by(EventChange.at.desc(), EventChange.id.desc()).limit(1)
+    ).scalar_one_or_none()
 
 
 def _local(value: datetime) -> str:

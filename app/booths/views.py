@@ -70,15 +70,10 @@ def labels() -> dict:
 
 
 def euros(cents: int) -> str:
-    """A price for people: 250 € or 249,50 € in German, €250 / €249.50 in English."""
-    from babel.numbers import format_currency
+    """A price for people, in the visitor's language (see ``app.i18n.format_euros``)."""
+    from app.i18n import format_euros
 
-    from app.i18n import current_language
-
-    amount = cents / 100
-    pattern = None if cents % 100 else "#,##0 ¤" if current_language() == "de" else "¤#,##0"
-    return format_currency(amount, "EUR", format=pattern, locale=current_language(),
-                           currency_digits=bool(cents % 100))
+    return format_euros(cents)
 
 
 def square_metres(value: float) -> str:
