@@ -155,7 +155,7 @@ class CheckInputSchema(EventCreateSchema):
     """An event as you would create it; title and industries may be left out."""
 
     class Meta:
-        exclude = ("status",)
+        exclude = ("status", "clash_acknowledgement")
 
     title = Text(validate=Length(1, 200))
     industries = fields.List(fields.String(), validate=Length(0, 7))

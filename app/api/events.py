@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from functools import wraps
 from http import HTTPStatus
 
-from flask import request, url_for
+from flask import Response, jsonify, request, url_for
 from flask_babel import force_locale
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from app.api.schemas import (
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
 from app.clashes import notifications as clash_notifications
+from app.clashes import services as clashes
 from app.extensions import db
 from app.reference.models import Municipality
 
@@ -50,11 +51,21 @@ INPUT_HELP = (
     "`{code, grade_from, grade_to}`; only `pupils` may carry a grade range. Unknown "
     "fields are refused."
 )
-CREATE_HELP = "A new event; it is a draft unless `status` says otherwise. " + INPUT_HELP
+CLASH_HELP = (
+    " A change that would cause a hard clash the event did not have before (same venue, or "
+    "same district for the same audience, at the same time) is refused with 409 "
+    "`hard_clash`, listing the clashes in `error.clashes`, and nothing is saved; repeat "
+    "it with `clash_acknowledgement` (a note why the event goes ahead) to save it anyway. "
+    "A draft clashes only with its own organisation's events; reserving or publishing it "
+    "makes the others' count."
+)
+CREATE_HELP = "A new event; it is a draft unless `status` says otherwise. " + INPUT_HELP \
+    + CLASH_HELP
 PATCH_HELP = "Only the fields given change; a list (audiences, industries) is replaced " \
-    "as a whole. " + INPUT_HELP
+    "as a whole. " + INPUT_HELP + CLASH_HELP
 READ_ERRORS = (401,)
 WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
+HARD_CLASH = 409
 
 
 def in_english(view):
@@ -127,21 +138,32 @@ def get_event(event_id: int):
 @blp.post("")
 @blp.arguments(EventCreateSchema, description=CREATE_HELP)
 @blp.response(201, EventSchema)
-@documented_errors(400, 401, 403, 413, 415, 422)
+@documented_errors(400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def create_event(fields: dict):
-    """Create an event of your organisation: a draft, or directly `planned`/`published`."""
+    """Create an event of your organisation: a draft, or directly `planned`/`published`.
+
+    409 `hard_clash` when it would clash hard with another event (a draft: only with
+    your organisation's); send `clash_acknowledgement` to create it anyway.
+    """
     user = editor()
     organisation = _organisation_for(user, fields.get("organisation_id"))
     data = calendar.EventData(
         title="", event_type=fields["type"], venue=None, all_day=bool(fields.get("all_day")),
     )
     _merge(data, fields)
+    calendar.validate_event_data(data)  # a broken event is a 422 before any clash
+    new = clashes.new_hard_findings(None, data, organisation, status=fields["status"])
+    note = fields.get("clash_acknowledgement") if new else None
+    if new and note is None:
+        return _hard_clash(new)
     event = calendar.create_event(organisation, user, data, via="api")
     if fields["status"] != "draft":
         calendar.change_status(event, user, fields["status"], via="api")
-    clash_notifications.event_saved(event, user)
+    if new:
+        clashes.acknowledge(event, user, new, note, via="api")
+    clash_notifications.event_saved(event, user, note=note)
     db.session.commit()
     location = url_for("events.get_event", event_id=event.id, _external=True)
     return event, 201, {"Location": location}
@@ -150,21 +172,33 @@ def create_event(fields: dict):
 @blp.patch("/<int:event_id>")
 @blp.arguments(EventPatchSchema, description=PATCH_HELP)
 @blp.response(200, EventSchema)
-@documented_errors(*WRITE_ERRORS)
+@documented_errors(*WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN)
 @in_english
 def update_event(fields: dict, event_id: int):
     """Change any subset of an event's fields; the others stay as they are.
 
     A change that subscribers see raises the SEQUENCE of a published event. Cancelled
-    events cannot be changed.
+    events cannot be changed. 409 `hard_clash` when the change (of time, venue,
+    audiences or type) would add a hard clash; send `clash_acknowledgement` to save it
+    anyway. A hard clash the event already had does not need it again.
     """
     user = editor()
     event = _editable_event(event_id, user)
     data = _data_of(event)
     _merge(data, fields)
-    if calendar.update_event(event, user, data, via="api"):
-        clash_notifications.event_saved(event, user)
+    new = []
+    if event.status != "cancelled":  # refused below, whatever it would clash with
+        calendar.validate_event_data(data)
+        new = clashes.new_hard_findings(event, data, status=event.status)
+    note = fields.get("clash_acknowledgement") if new else None
+    if new and note is None:
+        return _hard_clash(new)
+    changes = calendar.update_event(event, user, data, via="api")
+    if new:
+        clashes.acknowledge(event, user, new, note, via="api")
+    if changes:
+        clash_notifications.event_saved(event, user, note=note)
     db.session.commit()
     return event
 
@@ -172,21 +206,31 @@ def update_event(fields: dict, event_id: int):
 @blp.post("/<int:event_id>/status")
 @blp.arguments(StatusInputSchema)
 @blp.response(200, EventSchema)
-@documented_errors(*WRITE_ERRORS)
+@documented_errors(*WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN)
 @in_english
 def change_status(fields: dict, event_id: int):
     """Move the event along draft → planned (date reserved) → published → cancelled.
 
     Allowed: draft ↔ planned, draft/planned → published, any → cancelled (final).
+    A draft clashes only with its own organisation's events: reserving or publishing it
+    makes the others' count, so it may cause a hard clash. Then the answer is 409
+    `hard_clash` with the clashes, and the status stays; send `clash_acknowledgement`
+    to go ahead anyway.
     """
     user = editor()
     event = _editable_event(event_id, user)
     if fields.get("reason") and fields["status"] != "cancelled":
         api_abort(422, fields={"reason": ["A reason is only given for a cancellation."]})
+    new = clashes.status_change_hard_findings(event, fields["status"])
+    note = fields.get("clash_acknowledgement") if new else None
+    if new and note is None:
+        return _hard_clash(new)
     calendar.change_status(event, user, fields["status"], reason=fields.get("reason"),
                            via="api")
-    clash_notifications.event_saved(event, user)
+    if new:
+        clashes.acknowledge(event, user, new, note, via="api")
+    clash_notifications.event_saved(event, user, note=note)
     db.session.commit()
     return event
 
@@ -207,6 +251,26 @@ def cancel_event(fields: dict, event_id: int):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _hard_clash(findings: list) -> Response:
+    """409 with the hard clashes the change would cause; nothing is kept (a venue given
+    by address included)."""
+    from app.api.clashes import FindingSchema  # it builds on this module
+
+    listed = FindingSchema(many=True).dump(findings)  # before the rollback expires them
+    db.session.rollback()
+    response = jsonify({"error": {
+        "code": "hard_clash",
+        "message": "This would cause a hard clash with another event (see 'clashes'); "
+                   "nothing was saved. To go ahead anyway, repeat the request with "
+                   "'clash_acknowledgement': a note why the event takes place despite the "
+                   "clash.",
+        "fields": {"clash_acknowledgement": ["Needed to go ahead despite the hard clash."]},
+        "clashes": listed,
+    }})
+    response.status_code = HARD_CLASH
+    return response
 
 
 def _visible_event(event_id: int, user: User | None) -> Event:

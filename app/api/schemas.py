@@ -99,6 +99,15 @@ def _id(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
 
 
+def _clash_acknowledgement() -> Text:
+    return Text(validate=[Length(1, 1000), not_blank], metadata={"description": (
+        "A note why the event goes ahead despite a hard clash (same venue, or same "
+        "district for the same audience, at the same time). Needed only when the change "
+        "would cause a hard clash the event did not have before: without it the answer "
+        "is 409 `hard_clash` with the clashes and nothing is saved. It is kept in the "
+        "event's history.")})
+
+
 # --- errors ------------------------------------------------------------------------------
 
 
@@ -113,6 +122,10 @@ class ErrorBodySchema(ma.Schema):
         metadata={"description": "Messages per input field; nested fields are dotted, "
                   "e.g. `audiences.0.code` or `venue.municipality`."},
     )
+    # The check endpoint's schema (by name: it lives with the clash API).
+    clashes = fields.List(fields.Nested("app.api.clashes.FindingSchema"), metadata={
+        "description": "Only with the code `hard_clash` (409): the hard clashes the change "
+                       "would cause; repeat it with `clash_acknowledgement` to save anyway."})
 
 
 class ErrorSchema(ma.Schema):
@@ -320,6 +333,7 @@ class EventPatchSchema(ma.Schema):
     venue = fields.Nested(VenueInputSchema)
     contact = fields.Nested(ContactInputSchema, allow_none=True)
     url = fields.URL(allow_none=True, schemes={"http", "https"}, validate=Length(max=500))
+    clash_acknowledgement = _clash_acknowledgement()
 
     @validates_schema
     def _consistent(self, data: dict, **kwargs) -> None:
@@ -376,6 +390,7 @@ class StatusInputSchema(ma.Schema):
     status = fields.String(required=True, validate=OneOf(list(STATUSES)))
     reason = Text(allow_none=True, validate=Length(max=1000),
                   metadata={"description": "Only for `cancelled`: shown to visitors."})
+    clash_acknowledgement = _clash_acknowledgement()
 
 
 class CancelInputSchema(ma.Schema):

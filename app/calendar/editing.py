@@ -209,7 +209,7 @@ def change_status(event_id: int):
             for message in errors:
                 flash(str(message), "error")
         return redirect(back)
-    hard, new = clashes.status_change_hard_findings(event, form.status.data)
+    new = clashes.status_change_hard_findings(event, form.status.data)
     if new and "clash_note" not in request.form:
         # A plain status button: the edit page shows the clashes and asks to confirm.
         flash(_("“%(title)s” would clash hard with another organisation's event. Please "
@@ -227,7 +227,7 @@ def change_status(event_id: int):
         calendar.change_status(event, current_user, form.status.data,
                                reason=form.reason.data or None)
         if new:
-            clashes.acknowledge(event, current_user, hard, note)
+            clashes.acknowledge(event, current_user, new, note)
         clash_notifications.event_saved(event, current_user, note=note)
     except calendar.EventError as error:
         db.session.rollback()
@@ -458,7 +458,7 @@ def status_confirmation(event: Event, status: str) -> StatusConfirmation | None:
     change is possible and still adds a hard clash."""
     if status not in calendar.TRANSITIONS.get(event.status, ()):
         return None
-    _hard, new = clashes.status_change_hard_findings(event, status)
+    new = clashes.status_change_hard_findings(event, status)
     if not new:
         return None
     return StatusConfirmation(status, new, StatusAcknowledgementForm(formdata=None,

@@ -909,22 +909,21 @@ def acknowledged_keys(event: Event) -> set[tuple[str, int | None]]:
     return keys
 
 
-def status_change_hard_findings(event: Event, status: str) -> tuple[list[Finding],
-                                                                     list[Finding]]:
-    """What moving ``event`` to ``status`` does to its hard clashes: (the hard clashes it
-    would have then, those of them that are new and need an acknowledgement).
+def status_change_hard_findings(event: Event, status: str) -> list[Finding]:
+    """The hard clashes that moving ``event`` to ``status`` would add: these need an
+    acknowledgement with a note.
 
     A draft sees only its own organisation's events; reserving or publishing it makes the
     others' events count. Clashes acknowledged since its last move (e.g. on the form
     while it was a draft) are not asked for again.
     """
     if status not in rules.SHARED_STATUSES or event.status == "cancelled":
-        return [], []
+        return []
     findings = check_candidate(stored_data(event), event.organisation, event_id=event.id)
     after = counted_hard_findings(findings, event.organisation_id, status)
     if not after:
-        return [], []
+        return []
     known = {clash_key(finding) for finding in
              counted_hard_findings(findings, event.organisation_id, event.status)}
     known |= acknowledged_keys(event)
-    return after, [finding for finding in after if clash_key(finding) not in known]
+    return [finding for finding in after if clash_key(finding) not in known]

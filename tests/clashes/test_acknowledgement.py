@@ -9,10 +9,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.calendar.models import Event, EventChange
+from app.calendar.models import Event, EventChange, Venue
 from app.clashes import services
+from app.clashes.models import Clash
 from app.extensions import db
 from tests.api.conftest import api, bearer, spec, token_for  # noqa: F401
 from tests.clashes.conftest import SATURDAY
@@ -141,7 +142,7 @@ def test_publishing_a_draft_into_a_hard_clash_asks_for_the_acknowledgement(
     draft = make_event("Berufsinfotag Siegen", organisation=org_a, day=SATURDAY,
                        event_type="info_evening", audiences=("pupils",), status="draft")
     # A draft clashes only with its own organisation's events: nothing stored yet.
-    assert services.status_change_hard_findings(draft, "draft") == ([], [])
+    assert services.status_change_hard_findings(draft, "draft") == []
 
     asked = as_a.post(f"/manage/events/{draft.id}/status", data={"status": "published"})
     assert asked.status_code == 302
@@ -249,3 +250,160 @@ def test_an_own_draft_clash_was_there_already(as_a, make_event, org_a):
                      data={"status": "planned"}).location.endswith("/edit")
     assert status_of(second) == "planned"
 
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def api_body(**overrides) -> dict:
+    """An info evening for pupils in Siegen while the Kreuztal job fair is on."""
+    body = {
+        "title": "Infoabend Siegen", "type": "info_evening",
+        "start": "2027-06-12T10:00:00+02:00", "end": "2027-06-12T12:00:00+02:00",
+        "audiences": [{"code": "pupils"}], "industries": ["CROSS"],
+        "venue": {"name": "Siegerlandhalle", "municipality": "Siegen"},
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def token_a(organiser_a, token_for):  # noqa: F811
+    return bearer(token_for(organiser_a))
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def assert_hard_clash(response, other: Event) -> None:
+    """409 in the documented error shape, naming the other event in both languages."""
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "hard_clash" and "clash_acknowledgement" in error["message"]
+    assert list(error["fields"]) == ["clash_acknowledgement"]
+    [clash] = error["clashes"]
+    assert (clash["rule"], clash["severity"]) == ("same_district", "hard")
+    assert clash["other_event"]["id"] == other.id
+    assert clash["other_event"]["title"] == other.title
+    assert other.title in clash["explanation"]["de"] and other.title in clash["explanation"]["en"]
+    assert "gleichen Zeit" in clash["explanation"]["de"]
+
+
+def test_api_create_into_a_hard_clash_is_409_until_acknowledged(
+        api, token_a, organiser_a, theirs):  # noqa: F811
+    events, venues = count(Event), count(Venue)
+    body = api_body(status="published")
+    assert_hard_clash(api.post("/api/v1/events", json=body, headers=token_a), theirs)
+    assert (count(Event), count(Venue)) == (events, venues)  # nothing kept, not the venue
+
+    blank = api.post("/api/v1/events", json={**body, "clash_acknowledgement": "  "},
+                     headers=token_a)
+    assert blank.status_code == 422
+    assert "clash_acknowledgement" in blank.get_json()["error"]["fields"]
+
+    created = api.post("/api/v1/events", json={
+        **body, "clash_acknowledgement": "Andere Schulen, mit der HWK abgestimmt"},
+        headers=token_a)
+    assert created.status_code == 201
+    result = created.get_json()
+    assert result["status"] == "published"
+    event = db.session.get(Event, result["id"])
+    [change] = acknowledgements(event)
+    assert (change.user_id, change.via) == (organiser_a.id, "api")
+    assert change.changes == {"note": "Andere Schulen, mit der HWK abgestimmt", "clashes": [
+        {"rule": "same_district", "other_event_id": theirs.id}]}
+    # The clash is on both boards at once.
+    stored = db.session.execute(select(Clash).where(Clash.active)).scalars().all()
+    assert [{c.event_id, c.other_event_id} for c in stored] == [{event.id, theirs.id}]
+
+
+def test_api_history_says_the_acknowledgement_came_through_the_api(
+        api, client, token_a, organiser_a, theirs):  # noqa: F811
+    created = api.post("/api/v1/events", json=api_body(
+        status="planned", clash_acknowledgement="Termin steht"), headers=token_a).get_json()
+    login(client, organiser_a)
+    page = text_of(client.get(f"/manage/events/{created['id']}/edit"))
+    assert "<strong>saved despite a hard clash</strong> (through the API)" in page
+
+
+def test_api_draft_clashes_only_with_its_own_organisations_events(
+        api, token_a, make_event, org_a, theirs):  # noqa: F811
+    draft = api.post("/api/v1/events", json=api_body(), headers=token_a)
+    assert draft.status_code == 201 and draft.get_json()["status"] == "draft"
+    assert acknowledgements(db.session.get(Event, draft.get_json()["id"])) == []
+
+    own = make_event("Eigene Messe", organisation=org_a, day=SATURDAY, audiences=("pupils",),
+                     status="draft")
+    refused = api.post("/api/v1/events", json=api_body(title="Zweiter Entwurf"),
+                       headers=token_a)
+    assert refused.status_code == 409
+    assert {clash["other_event"]["id"] for clash in refused.get_json()["error"]["clashes"]
+            } == {own.id, draft.get_json()["id"]}
+
+
+def test_api_acknowledgement_without_a_clash_is_not_recorded(api, token_a):  # noqa: F811
+    created = api.post("/api/v1/events", json=api_body(
+        status="published", clash_acknowledgement="Vorsichtshalber"), headers=token_a)
+    assert created.status_code == 201
+    assert acknowledgements(db.session.get(Event, created.get_json()["id"])) == []
+
+
+def test_api_patch_of_only_the_audiences_into_a_hard_clash(
+        api, token_a, make_event, org_a, organiser_a, theirs):  # noqa: F811
+    mine = make_event("Studientag Siegen", organisation=org_a, day=SATURDAY,
+                      event_type="study_fair", audiences=("students",))
+    change = {"audiences": [{"code": "students"}, {"code": "pupils"}]}
+    assert_hard_clash(api.patch(f"/api/v1/events/{mine.id}", json=change, headers=token_a),
+                      theirs)
+    db.session.expire_all()
+    assert db.session.get(Event, mine.id).audience_codes == ["students"]
+
+    saved = api.patch(f"/api/v1/events/{mine.id}", headers=token_a,
+                      json={**change, "clash_acknowledgement": "Andere Klassen"})
+    assert saved.status_code == 200
+    assert {a["code"] for a in saved.get_json()["audiences"]} == {"students", "pupils"}
+    [ack] = acknowledgements(mine)
+    assert ack.via == "api" and ack.changes["note"] == "Andere Klassen"
+
+    # The clash is known now: a change of the title needs nothing more.
+    again = api.patch(f"/api/v1/events/{mine.id}", json={"title": "Studientag 2027"},
+                      headers=token_a)
+    assert again.status_code == 200 and len(acknowledgements(mine)) == 1
+
+
+def test_api_status_change_of_a_draft_into_a_hard_clash(
+        api, token_a, make_event, org_a, organiser_a, theirs):  # noqa: F811
+    draft = make_event("Berufsinfotag Siegen", organisation=org_a, day=SATURDAY,
+                       event_type="info_evening", audiences=("pupils",), status="draft")
+    url = f"/api/v1/events/{draft.id}/status"
+    assert_hard_clash(api.post(url, json={"status": "planned"}, headers=token_a), theirs)
+    assert status_of(draft) == "draft"
+
+    planned = api.post(url, json={"status": "planned", "clash_acknowledgement": "Bleibt"},
+                       headers=token_a)
+    assert planned.status_code == 200 and planned.get_json()["status"] == "planned"
+    [ack] = acknowledgements(draft)
+    assert (ack.user_id, ack.via, ack.changes["note"]) == (organiser_a.id, "api", "Bleibt")
+    # Planned already counts for everyone: publishing adds no clash.
+    published = api.post(url, json={"status": "published"}, headers=token_a)
+    assert published.status_code == 200 and published.get_json()["status"] == "published"
+    # Cancelling never asks.
+    cancelled = api.post(f"/api/v1/events/{draft.id}/cancel", json={}, headers=token_a)
+    assert cancelled.status_code == 200
+
+
+def test_api_status_409_is_documented(spec):  # noqa: F811
+    for path, method in (("/api/v1/events", "post"), ("/api/v1/events/{event_id}", "patch"),
+                         ("/api/v1/events/{event_id}/status", "post")):
+        operation = spec["paths"][path][method]
+        assert "409" in operation["responses"], (path, method)
+        assert "hard_clash" in operation["description"] or "hard_clash" in str(
+            operation.get("requestBody")), (path, method)
+    body = spec["components"]["schemas"]["ErrorBody"]["properties"]
+    assert body["clashes"]["items"] == {"$ref": "#/components/schemas/Finding"}
+    for name in ("EventCreate", "EventPatch", "StatusInput"):
+        field = spec["components"]["schemas"][name]["properties"]["clash_acknowledgement"]
+        assert (field["minLength"], field["maxLength"]) == (1, 1000)
+    assert "clash_acknowledgement" not in spec["components"]["schemas"]["CheckInput"][
+        "properties"]
