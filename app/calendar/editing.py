@@ -351,6 +351,7 @@ class ClashReview:
     needs_ack: bool = False
     checked: bool = False  # the organiser only asked for a check (nothing saved)
     complete: bool = False  # date, place and audiences were there to check
+    draft: bool = False  # a saved draft: other organisers do not see its clashes yet
 
     @property
     def hard(self) -> list:
@@ -408,7 +409,7 @@ def review_clashes(form: EventForm, organisation, event: Event | None, *,
                    with_suggestions: bool = True, checked: bool = False) -> ClashReview:
     """Check the form's event without saving anything."""
     data = candidate_data(form, organisation)
-    review = ClashReview(checked=checked)
+    review = ClashReview(checked=checked, draft=event is not None and event.status == "draft")
     if data is None or clashes.candidate_times(data) is None:
         return review
     event_id = event.id if event else None

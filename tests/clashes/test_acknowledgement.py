@@ -160,6 +160,8 @@ def test_publishing_a_draft_into_a_hard_clash_asks_for_the_acknowledgement(
     assert 'name="status" value="published"' in box
     assert 'id="status-clash-acknowledged"' in box and 'id="status-clash-note"' in box
     assert "Publish anyway" in box and "?suggest=1" in box
+    # The form's clash panel says why nothing was asked while it was a draft.
+    assert "other organisers see them once the date is reserved or published" in text
 
     # The note without the tick: the page again, with the note kept and a clear message.
     refused = as_a.post(f"/manage/events/{draft.id}/status", data={
