@@ -28,6 +28,7 @@ from app.api.schemas import (
     EventSchema,
     StatusInputSchema,
 )
+from app.booths import services as booths
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
 from app.clashes import notifications as clash_notifications
@@ -231,6 +232,7 @@ def change_status(fields: dict, event_id: int):
     if new:
         clashes.acknowledge(event, user, new, note, via="api")
     clash_notifications.event_saved(event, user, note=note)
+    booths.event_cancelled(event, actor=user)  # tells exhibitors at once
     db.session.commit()
     return event
 
@@ -246,6 +248,8 @@ def cancel_event(fields: dict, event_id: int):
     user = editor()
     event = _editable_event(event_id, user)
     calendar.change_status(event, user, "cancelled", reason=fields.get("reason"), via="api")
+    clash_notifications.event_saved(event, user)  # its clashes are gone
+    booths.event_cancelled(event, actor=user)  # tells exhibitors at once
     db.session.commit()
     return event
 

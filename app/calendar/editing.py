@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.accounts.views import page_helpers
+from app.booths import services as booths
 from app.calendar import services as calendar
 from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.forms import EventForm, StatusForm
@@ -229,6 +230,7 @@ def change_status(event_id: int):
         if new:
             clashes.acknowledge(event, current_user, new, note)
         clash_notifications.event_saved(event, current_user, note=note)
+        booths.event_cancelled(event, actor=current_user)  # tells exhibitors at once
     except calendar.EventError as error:
         db.session.rollback()
         for _field, message in error.errors:

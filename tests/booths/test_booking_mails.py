@@ -17,6 +17,7 @@ from app.booths.models import Booking, BoothCategory
 from app.calendar import services as calendar
 from app.extensions import db
 from app.outbox.models import OutboxMessage
+from tests.api.conftest import bearer, token_for  # noqa: F401
 from tests.conftest import login
 
 
@@ -196,16 +197,27 @@ def test_cancelling_the_fair_cancels_every_booking_and_tells_each_company(
     assert notifications.due_reminders(event.starts_at - timedelta(days=6)) == 0
 
 
-def test_the_booth_job_settles_a_fair_cancelled_on_the_page(
+def test_cancelling_the_fair_on_the_page_tells_the_exhibitors_at_once(
         client, cancelled_setup, organiser, now):
-    """The editing page does not call the booths; the job settles it (who cancelled is
-    taken from the event's history)."""
     event, _categories, bookings, _users = cancelled_setup
     login(client, organiser)
     response = client.post(f"/manage/events/{event.id}/status",
                            data={"status": "cancelled", "reason": "Zu wenige Anmeldungen"})
     assert response.status_code == 302
     db.session.expire_all()
+    for booking in bookings:
+        booking = reload(booking)
+        assert booking.status == "cancelled" and booking.cancelled_by_id == organiser.id
+        assert "Zu wenige Anmeldungen" in one(booking, "fair_cancelled").body
+    assert notifications.due_fair_cancellations(now) == 0  # nothing left for the job
+
+
+def test_the_booth_job_settles_a_fair_cancelled_another_way(cancelled_setup, organiser, now):
+    """A fair cancelled in a shell or by a script: the job settles it (who cancelled is
+    taken from the event's history)."""
+    event, _categories, bookings, _users = cancelled_setup
+    calendar.change_status(event, organiser, "cancelled", reason="Zu wenige Anmeldungen")
+    db.session.commit()
     assert notifications.due_fair_cancellations(now) == 4
     db.session.commit()
     for booking in bookings:
@@ -213,6 +225,16 @@ def test_the_booth_job_settles_a_fair_cancelled_on_the_page(
         assert booking.status == "cancelled" and booking.cancelled_by_id == organiser.id
         assert "Zu wenige Anmeldungen" in one(booking, "fair_cancelled").body
     assert notifications.due_fair_cancellations(now) == 0
+
+
+def test_cancelling_the_fair_through_the_api_tells_the_exhibitors_at_once(
+        client, cancelled_setup, organiser, token_for):  # noqa: F811
+    event, _categories, bookings, _users = cancelled_setup
+    response = client.post(f"/api/v1/events/{event.id}/cancel", json={"reason": "Hallenbrand"},
+                           headers=bearer(token_for(organiser)))
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert all("Hallenbrand" in one(booking, "fair_cancelled").body for booking in bookings)
 
 
 def test_a_fair_cancelled_after_it_ended_cancels_quietly(fair, category, company, book,
