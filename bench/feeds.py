@@ -15,7 +15,7 @@ overhead is part of every figure, so the comparisons are like for like):
 - a warm 200 (the rendered feed comes from the in-process cache), compared in the same
   run with the same app serving a static file of the same size (``send_file``);
 - a conditional GET answered with 304: through the test client, as a bare WSGI call,
-  and ``feed_validator()`` alone;
+  and ``feed_validator()`` alone, remembered and after a write (computed again);
 - ``publish_feeds`` writing all 13 static feeds: the first run, a run with no change
   (every feed built and compared, none rewritten), and the scheduler's run with no change
   (validators only, nothing built).
@@ -205,6 +205,12 @@ def main() -> None:
             samples = timed(lambda: feeds.feed_validator(EventFilter(), now_utc(), base_url),
                             args.repeat * 4)
         report("feed_validator() alone", samples)
+        with app.app_context():
+            def validator_after_a_write():
+                feeds._validators().clear()  # as after any write: computed again
+                feeds.feed_validator(EventFilter(), now_utc(), base_url)
+            samples = timed(validator_after_a_write, 10)
+        report("feed_validator() after a write (recomputed)", samples)
 
         published = Path(folder) / "published"
         with app.app_context():

@@ -26,6 +26,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import icalendar
@@ -147,9 +148,13 @@ def exhibitor_occupations(ids: Select | list[int]) -> dict[int, list[str]]:
     return dict(found)
 
 
-def vevent_keys(
-    ids: Select, base_url: str
-) -> tuple[dict[int, str], set[int], dict[int, list[str]]]:
+class FeedPlan(NamedTuple):
+    keys: dict[int, str]  # event id → key, in feed order
+    years: set[int]
+    occupations: dict[int, list[str]]
+
+
+def vevent_keys(ids: Select, base_url: str) -> FeedPlan:
     """Each event's key, in feed order, the local years its events touch, and the
     occupations on offer at each (``exhibitor_occupations``).
 
@@ -199,7 +204,7 @@ def vevent_keys(
     first, last = connection.execute(
         select(func.min(Event.starts_at), func.max(Event.ends_at)).where(Event.id.in_(ids))
     ).one()
-    return keys, ical.event_years([(first, last)] if first else []), occupations
+    return FeedPlan(keys, ical.event_years([(first, last)] if first else []), occupations)
 
 
 def _store(built: dict[int, bytes], keys: dict[int, str]) -> None:
@@ -306,18 +311,20 @@ class _Remembered:
 def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> Validator:
     """ETag and Last-Modified without building the feed, usually without any query.
 
-    The ETag hashes the feed's name and description and the key of every event in feed
-    order (``vevent_keys``: everything that shapes its VEVENT, renamed venues and
-    organisations included), so it moves exactly when the bytes do. Last-Modified is
-    the latest change of any event, or the latest moment an event left the feeds by the
+    The ETag hashes, besides the feed's name and description and the builder's version,
+    one aggregate over the feed's events (any change an event gets moves
+    ``updated_at``; events entering or leaving change the count or the sum of ids) and
+    ``reference_fingerprint`` (the venues, organisers and places whose names the
+    feed's VEVENTs show, so a renamed venue moves it too). Last-Modified is the
+    latest change of any event, or the latest moment an event left the feeds by the
     passing of time: it never goes back when an event leaves a feed, so a client that
     only sends If-Modified-Since is not told "not modified" after an event moved away.
 
-    Reading the keys touches every event of the feed, so the result is remembered per
-    filter while the feed data version (moved by database triggers on every write to a
-    table that shapes a feed) stays the same, until the first event would leave the
-    feed by the passing of time, and at most VALIDATOR_MAX_AGE (a bound for a change
-    committed between reading the version and the keys).
+    The aggregate reads every event of the feed, so the result is remembered per filter
+    while the feed data version (moved by database triggers on every write to a table
+    that shapes a feed) stays the same, until the first event would leave the feed by
+    the passing of time, and at most VALIDATOR_MAX_AGE (a bound for a change committed
+    between reading the version and the aggregate).
     """
     version = data_version()
     memo = _validators()
@@ -329,16 +336,20 @@ def feed_validator(event_filter: EventFilter, now: datetime, base_url: str) -> V
             and remembered.since <= now < remembered.until
             and time.monotonic() - remembered.at < VALIDATOR_MAX_AGE.total_seconds()):
         return remembered.validator
-    keys, years, _occupations = vevent_keys(_feed_ids(event_filter, now), base_url)
-    content = "\n".join([FORMAT_VERSION, base_url, feed_name(event_filter),
-                          feed_description(event_filter), repr(sorted(years)), *keys.values()])
-    validator = Validator(hashlib.sha256(content.encode()).hexdigest()[:32],
-                          _last_modified(now), version)
-    first_end, first_cancel = db.session.execute(
-        select(func.min(Event.ends_at),
+    count, last_change, id_sum, first_end, first_cancel = db.session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at), func.sum(Event.id),
+               func.min(Event.ends_at),
                func.min(case((Event.status == "cancelled", Event.cancelled_at))))
         .where(Event.id.in_(_feed_ids(event_filter, now)))
     ).one()
+    content = "|".join(str(part) for part in (
+        FORMAT_VERSION, BUILDER_VERSION, base_url, sorted(event_filter.to_args().items()),
+        feed_name(event_filter), feed_description(event_filter), count,
+        as_utc(last_change).isoformat() if last_change else "", id_sum or 0,
+        reference_fingerprint(_feed_ids(event_filter, now)),
+    ))
+    validator = Validator(hashlib.sha256(content.encode()).hexdigest()[:32],
+                          _last_modified(now), version)
     leaving = []
     if first_end:
         leaving.append(as_utc(first_end) + PAST_RETENTION)
@@ -365,6 +376,32 @@ def _last_modified(now: datetime) -> datetime | None:
                as_utc(cancelled) + CANCELLED_RETENTION if cancelled else None,
                as_utc(ended) + PAST_RETENTION if ended else None]
     return max((moment for moment in moments if moment), default=None)
+
+
+def reference_fingerprint(ids: Select) -> str:
+    """A hash of the venue, place, district and organiser columns that the feed's events
+    show, and of the industry and occupation names: these rows carry no change time of
+    their own, and there are few of them (one per venue and organiser of the feed)."""
+    connection = db.session.connection()
+    digest = hashlib.sha256()
+    shown = [*Venue.__table__.c, *Municipality.__table__.c, District.name, Organisation.name]
+    for row in connection.execute(
+        select(*(type_coerce(column, NullType()) for column in shown)).distinct()
+        .select_from(Event)
+        .join(Venue, Venue.id == Event.venue_id)
+        .join(Municipality, Municipality.id == Venue.municipality_id)
+        .join(District, District.code == Municipality.district_code)
+        .join(Organisation, Organisation.id == Event.organisation_id)
+        .where(Event.id.in_(ids))
+        .order_by(Venue.id, Organisation.name)
+    ):
+        digest.update(repr(tuple(row)).encode())
+    for table in (Industry.__table__, Occupation.__table__):
+        for row in connection.execute(
+                select(*(type_coerce(column, NullType()) for column in table.c))
+                .order_by(*table.primary_key.columns)):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
 
 
 _MEMO_LOCK = threading.Lock()

@@ -91,7 +91,7 @@ def test_a_fair_that_stops_taking_exhibitors_no_longer_names_them(
     setup = booths.setup_of(event)
     booths.configure_fair(event, organiser, booths.FairSetupData(
         opens_at=setup.opens_at, closes_at=setup.closes_at, approval=setup.approval,
-        takes_exhibitors=False), now)
+        takes_exhibitors=False), now + timedelta(minutes=1))
     db.session.commit()
     assert "Ausbildungsberufe" not in descriptions(client.get(FEED).data)["Messe Siegen"]
 
