@@ -3,10 +3,10 @@
 A feed is built in three layers, each exact (the bytes are always those of
 ``build_calendar(...).to_ical()``, which the tests check):
 
-- ``feed_validator``: the strong ETag from the events' keys (below) without building;
-  its result is remembered while the feed data version (a counter that database
-  triggers move on every write to a table shaping a feed) stays put, so a 304 costs two
-  primary-key reads;
+- ``feed_validator``: the strong ETag from one aggregate over the feed's events and a
+  fingerprint of the names they show, without building; its result is remembered while
+  the feed data version (a counter that database triggers move on every write to a
+  table shaping a feed) stays put, so a 304 costs two primary-key reads;
 - ``cached_feed``: a small in-process LRU of rendered feeds keyed by ETag, so a warm
   200 is a dictionary look-up; entries also expire after ``FEED_CACHE_TTL``;
 - ``render_feed``: reads, in plain column queries, everything that shapes each VEVENT,
