@@ -8,8 +8,6 @@ booking that the token's user may not see is a 404, exactly like one that does n
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 import marshmallow as ma
 from flask import Response, url_for
 from flask_smorest import Blueprint
@@ -18,7 +16,7 @@ from marshmallow.validate import Length, OneOf, Range
 
 from app.accounts.models import User
 from app.api.auth import OPTIONAL_TOKEN, TOKEN, token_user
-from app.api.errors import api_abort, error_response, protect
+from app.api.errors import api_abort, documented_errors, error_response, protect
 from app.api.events import _visible_event, in_english
 from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
@@ -55,17 +53,6 @@ def handle_booking_error(error: booths.BookingError) -> Response:
 for _blueprint in (booth_events_blp, bookings_blp):
     protect(_blueprint)
     _blueprint.register_error_handler(booths.BookingError, handle_booking_error)
-
-
-def documented_errors(blueprint: Blueprint, *statuses: int):
-    """Document the error responses an operation really returns (all as ErrorSchema)."""
-
-    def decorate(view):
-        for status in statuses:
-            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
-        return view
-
-    return decorate
 
 
 # --- schemas -----------------------------------------------------------------------------

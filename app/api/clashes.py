@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.api.auth import TOKEN, token_user
-from app.api.errors import api_abort, protect
+from app.api.errors import api_abort, documented_errors, protect
 from app.api.events import _editable_event, _merge, _organisation_for, in_english
 from app.api.schemas import (
     MAX_ID,
@@ -207,21 +207,10 @@ def organiser() -> User:
     return user
 
 
-def _doc_errors(*statuses):
-    from http import HTTPStatus
-
-    def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
-        return view
-
-    return decorate
-
-
 @blp.get("")
 @blp.arguments(ClashListArgsSchema, location="query", as_kwargs=True)
 @blp.response(200, ClashListSchema)
-@_doc_errors(401, 403, 422)
+@documented_errors(blp, 401, 403, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def list_clashes(page: int, per_page: int, include_gone: bool, status=None, severity=None,
@@ -242,7 +231,7 @@ def list_clashes(page: int, per_page: int, include_gone: bool, status=None, seve
 @blp.post("/check")
 @blp.arguments(CheckInputSchema, description="The event as you would create it.")
 @blp.response(200, CheckResultSchema)
-@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def check(fields_: dict):
@@ -285,7 +274,7 @@ def check(fields_: dict):
 @blp.post("/<int:clash_id>/accept")
 @blp.arguments(AcceptInputSchema)
 @blp.response(200, ClashSchema)
-@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def accept(fields_: dict, clash_id: int):
@@ -300,7 +289,7 @@ def accept(fields_: dict, clash_id: int):
 @blp.post("/<int:clash_id>/resolve")
 @blp.arguments(ResolveInputSchema, required=False)
 @blp.response(200, ClashSchema)
-@_doc_errors(400, 401, 403, 404, 413, 415, 422)
+@documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def resolve(fields_: dict, clash_id: int):

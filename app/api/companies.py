@@ -7,8 +7,6 @@ user and an API token for that user, which is in this response only.
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -18,7 +16,7 @@ from app.accounts import companies
 from app.accounts import services as accounts
 from app.accounts.security import audit, user_target
 from app.api.auth import TOKEN, token_user
-from app.api.errors import api_abort, error_response, protect
+from app.api.errors import api_abort, documented_errors, error_response, protect
 from app.api.events import in_english
 from app.api.schemas import RefSchema, Text
 from app.extensions import db
@@ -108,19 +106,10 @@ class CompanyCreateSchema(ma.Schema):
         "description": "E-mail address of the company's first user (a login)."})
 
 
-def _documented(*statuses: int):
-    def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
-        return view
-
-    return decorate
-
-
 @blp.post("")
 @blp.arguments(CompanyCreateSchema)
 @blp.response(201, CompanyCreatedSchema)
-@_documented(400, 401, 403, 413, 415, 422)
+@documented_errors(blp, 400, 401, 403, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def create_company(body: dict):

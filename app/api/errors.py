@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http import HTTPStatus
 
 from flask import Response, current_app, jsonify, request
 from flask_smorest import abort
@@ -158,3 +159,14 @@ def protect(blueprint) -> None:
     blueprint.register_error_handler(HTTPException, handle_http_exception)
     blueprint.register_error_handler(EventError, handle_event_error)
     blueprint.before_request(check_json_body)
+
+
+def documented_errors(blueprint, *statuses: int):
+    """Document the error responses an operation really returns (all as ErrorSchema)."""
+
+    def decorate(view):
+        for status in statuses:
+            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate

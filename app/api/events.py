@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import wraps
-from http import HTTPStatus
 
 from flask import Response, jsonify, request, url_for
 from flask_babel import force_locale
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Organisation, User
 from app.api.auth import OPTIONAL_TOKEN, TOKEN, editor, token_user
-from app.api.errors import api_abort, protect
+from app.api.errors import api_abort, documented_errors, protect
 from app.api.schemas import (
     MAX_ID,
     CancelInputSchema,
@@ -81,24 +80,13 @@ def in_english(view):
     return wrapper
 
 
-def documented_errors(*statuses: int):
-    """Document the error responses an operation really returns (all as ErrorSchema)."""
-
-    def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
-        return view
-
-    return decorate
-
-
 # --- reading -----------------------------------------------------------------------------
 
 
 @blp.get("")
 @blp.arguments(EventListArgsSchema, location="query", as_kwargs=True)
 @blp.response(200, EventListSchema)
-@documented_errors(*READ_ERRORS)
+@documented_errors(blp, *READ_ERRORS)
 @blp.doc(security=OPTIONAL_TOKEN)
 @in_english
 def list_events(page: int, per_page: int, **_filters):
@@ -125,7 +113,7 @@ def list_events(page: int, per_page: int, **_filters):
 
 @blp.get("/<int:event_id>")
 @blp.response(200, EventSchema)
-@documented_errors(401, 404)
+@documented_errors(blp, 401, 404)
 @blp.doc(security=OPTIONAL_TOKEN)
 @in_english
 def get_event(event_id: int):
@@ -139,7 +127,7 @@ def get_event(event_id: int):
 @blp.post("")
 @blp.arguments(EventCreateSchema, description=CREATE_HELP)
 @blp.response(201, EventSchema)
-@documented_errors(400, 401, 403, 409, 413, 415, 422)
+@documented_errors(blp, 400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
 def create_event(fields: dict):
@@ -173,7 +161,7 @@ def create_event(fields: dict):
 @blp.patch("/<int:event_id>")
 @blp.arguments(EventPatchSchema, description=PATCH_HELP)
 @blp.response(200, EventSchema)
-@documented_errors(*WRITE_ERRORS, HARD_CLASH)
+@documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN)
 @in_english
 def update_event(fields: dict, event_id: int):
@@ -207,7 +195,7 @@ def update_event(fields: dict, event_id: int):
 @blp.post("/<int:event_id>/status")
 @blp.arguments(StatusInputSchema)
 @blp.response(200, EventSchema)
-@documented_errors(*WRITE_ERRORS, HARD_CLASH)
+@documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN)
 @in_english
 def change_status(fields: dict, event_id: int):
@@ -240,7 +228,7 @@ def change_status(fields: dict, event_id: int):
 @blp.post("/<int:event_id>/cancel")
 @blp.arguments(CancelInputSchema, required=False)
 @blp.response(200, EventSchema)
-@documented_errors(*WRITE_ERRORS)
+@documented_errors(blp, *WRITE_ERRORS)
 @blp.doc(security=TOKEN)
 @in_english
 def cancel_event(fields: dict, event_id: int):
