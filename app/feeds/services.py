@@ -182,15 +182,8 @@ def vevent_keys(ids: Select, base_url: str) -> FeedPlan:
         audiences[event_id].append(tuple(audience))
     occupations = exhibitor_occupations(ids)
     prefix = f"{BUILDER_VERSION}|{base_url}|{ical.german_labels()!r}|"
-    columns = [*Event.__table__.c, *Venue.__table__.c, *Municipality.__table__.c,
-               District.name, Organisation.name]
     rows = connection.execute(
-        select(Event.id, *(type_coerce(column, NullType()) for column in columns))
-        .join(Venue, Venue.id == Event.venue_id)
-        .join(Municipality, Municipality.id == Venue.municipality_id)
-        .join(District, District.code == Municipality.district_code)
-        .join(Organisation, Organisation.id == Event.organisation_id)
-        .where(Event.id.in_(ids))
+        _events_and_places(ids, Event.id, *Event.__table__.c, *_PLACE_COLUMNS)
         .order_by(Event.starts_at, Event.id)
     ).tuples().all()
     sha256 = hashlib.sha256
@@ -205,6 +198,25 @@ def vevent_keys(ids: Select, base_url: str) -> FeedPlan:
         select(func.min(Event.starts_at), func.max(Event.ends_at)).where(Event.id.in_(ids))
     ).one()
     return FeedPlan(keys, ical.event_years([(first, last)] if first else []), occupations)
+
+
+# What a VEVENT shows of its venue, place, district and organiser.
+_PLACE_COLUMNS = (*Venue.__table__.c, *Municipality.__table__.c, District.name,
+                  Organisation.name)
+
+
+def _events_and_places(ids: Select, *columns) -> Select:
+    """``columns`` of the events ``ids`` and their places and organisers, read raw (as
+    the driver gives them, no type conversion): this runs over every event of a feed."""
+    return (
+        select(*(type_coerce(column, NullType()) for column in columns))
+        .select_from(Event)
+        .join(Venue, Venue.id == Event.venue_id)
+        .join(Municipality, Municipality.id == Venue.municipality_id)
+        .join(District, District.code == Municipality.district_code)
+        .join(Organisation, Organisation.id == Event.organisation_id)
+        .where(Event.id.in_(ids))
+    )
 
 
 def _store(built: dict[int, bytes], keys: dict[int, str]) -> None:
@@ -384,15 +396,8 @@ def reference_fingerprint(ids: Select) -> str:
     their own, and there are few of them (one per venue and organiser of the feed)."""
     connection = db.session.connection()
     digest = hashlib.sha256()
-    shown = [*Venue.__table__.c, *Municipality.__table__.c, District.name, Organisation.name]
     for row in connection.execute(
-        select(*(type_coerce(column, NullType()) for column in shown)).distinct()
-        .select_from(Event)
-        .join(Venue, Venue.id == Event.venue_id)
-        .join(Municipality, Municipality.id == Venue.municipality_id)
-        .join(District, District.code == Municipality.district_code)
-        .join(Organisation, Organisation.id == Event.organisation_id)
-        .where(Event.id.in_(ids))
+        _events_and_places(ids, *_PLACE_COLUMNS).distinct()
         .order_by(Venue.id, Organisation.name)
     ):
         digest.update(repr(tuple(row)).encode())
