@@ -164,7 +164,8 @@ JOBS: tuple[Job, ...] = (
         func=booth_notifications_job,
         trigger="interval",
         trigger_args={"minutes": 5},
-        description="Queue booth reminders (7 days before) and final exhibitor lists",
+        description=("Settle bookings of cancelled fairs; queue booth reminders (7 days "
+                     "before) and final exhibitor lists"),
     ),
     Job(
         id="deliver-outbox",
