@@ -28,6 +28,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     register_extensions(app)
+    register_signal_receivers()
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -53,17 +54,23 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
 
 
+def register_signal_receivers() -> None:
+    """Higher areas answer lower ones through ``app.signals``; importing connects them."""
+    import app.booths.receivers  # noqa: F401
+
+
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
+    from app.booths.company_views import bp as booths_bp
     from app.booths.feed import bp as company_feed_bp
-    from app.booths.views import bp as booths_bp
+    from app.booths.manage_views import bp as manage_booths_bp
     from app.calendar.editing import bp as editing_bp
-    from app.calendar.views import bp as calendar_bp
     from app.clashes.views import bp as clashes_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.public.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
     app.register_blueprint(editing_bp)
@@ -74,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)
     app.register_blueprint(booths_bp)
+    app.register_blueprint(manage_booths_bp)
     register_api(app)
 
 
@@ -97,6 +105,8 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app import templating
     from app.i18n import register_template_helpers as register_i18n
 
     register_i18n(app)
+    templating.register(app)

@@ -8,8 +8,8 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from app.accounts import services as accounts
-from app.calendar.codes import ORGANISATION_KINDS, ROLES
 from app.extensions import db
+from app.reference.codes import ORGANISATION_KINDS, ROLES
 from app.reference.loader import load_reference_data
 from app.time import now_utc
 

@@ -45,8 +45,8 @@ from werkzeug.test import EnvironBuilder  # noqa: E402
 from app import create_app  # noqa: E402
 from app.accounts.models import Organisation  # noqa: E402
 from app.calendar import services as calendar  # noqa: E402
+from app.calendar.filters import EventFilter  # noqa: E402
 from app.calendar.models import Event, EventAudience, event_industries, new_uid  # noqa: E402
-from app.calendar.services import EventFilter  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.feeds import services as feeds  # noqa: E402
 from app.feeds.models import FeedEventCache  # noqa: E402

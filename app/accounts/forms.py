@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.calendar.codes import LANGUAGES
 from app.forms import BaseForm, options
+from app.reference.codes import LANGUAGES
 
 MAX_PASSWORD_LENGTH = 200
 

@@ -10,8 +10,8 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.calendar.codes import ORGANISATION_KINDS, ROLES
 from app.extensions import db
+from app.reference.codes import ORGANISATION_KINDS, ROLES
 from app.reference.models import Industry, Municipality, Occupation
 from app.time import now_utc
 from app.types import UTCDateTime, one_of

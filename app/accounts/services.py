@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, Company, Organisation, User
-from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 from app.extensions import db
+from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 from app.time import now_utc
 
 MIN_PASSWORD_LENGTH = 10

@@ -36,11 +36,11 @@ from app.accounts.security import (
     record_login_failure,
     user_target,
 )
-from app.calendar.codes import ROLES
 from app.extensions import db, limiter
 from app.forms import put_errors
 from app.i18n import format_day, format_time
 from app.redirects import is_safe_next
+from app.reference.codes import ROLES
 from app.security import client_address, login_rate_limit
 from app.time import now_utc, to_local
 

@@ -31,10 +31,10 @@ from app.accounts.company_views import CompanyProfileForm
 from app.accounts.models import Company, User
 from app.accounts.security import audit, user_target
 from app.admin.views import INVALID, bp
-from app.calendar.codes import LANGUAGES
 from app.calendar.forms import CHOICE_MESSAGE
 from app.extensions import db
 from app.forms import BaseForm, options, put_errors
+from app.reference.codes import LANGUAGES
 from app.reference.models import Industry, Municipality
 from app.security import client_address
 

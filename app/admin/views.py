@@ -22,10 +22,10 @@ from app.accounts.models import Company, Organisation, User
 from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
 from app.accounts.views import page_helpers
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
-from app.calendar.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
+from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
 from app.security import client_address
 from app.time import now_utc
 

@@ -25,11 +25,11 @@ from app.api.schemas import (
     Text,
 )
 from app.calendar import services as calendar
-from app.calendar.codes import DISTRICT_CODES, STATUSES
 from app.clashes import services as clashes
 from app.clashes.models import CLASH_STATUSES, Clash
 from app.clashes.rules import RULES
 from app.extensions import db
+from app.reference.codes import DISTRICT_CODES, STATUSES
 
 blp = Blueprint(
     "clashes", __name__, url_prefix="/api/v1/clashes",

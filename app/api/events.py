@@ -28,6 +28,7 @@ from app.api.schemas import (
     StatusInputSchema,
 )
 from app.booths import services as booths
+from app.calendar import filters
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
 from app.clashes import notifications as clash_notifications
@@ -97,8 +98,8 @@ def list_events(page: int, per_page: int, **_filters):
     """
     user = token_user()
     try:
-        event_filter = calendar.EventFilter.from_args(request.args)
-    except calendar.FilterError as error:
+        event_filter = filters.EventFilter.from_args(request.args)
+    except filters.FilterError as error:
         api_abort(422, "validation_failed", error.message, fields={error.name: [error.message]})
     query = calendar.visible_events(user, event_filter)
     total = db.session.execute(

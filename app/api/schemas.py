@@ -15,7 +15,7 @@ from flask import url_for
 from marshmallow import ValidationError, fields, pre_dump, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from app.calendar.codes import (
+from app.reference.codes import (
     AUDIENCES,
     DISTRICT_CODES,
     EVENT_TYPES,

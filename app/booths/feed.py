@@ -9,7 +9,7 @@ stops working) or revokes it on "My bookings". It stops working, too, when the u
 created it is deactivated. An unknown, revoked or malformed token is a bare 404, the same
 for every case.
 
-Each booked fair is one VEVENT (the public one from ``app.feeds.ical``) whose description
+Each booked fair is one VEVENT (the public one from ``app.calendar.ical``) whose description
 starts with the booking's status; for a confirmed booking, the fair's set-up and
 tear-down, when the organiser has set them, are VEVENTs of their own.
 """
@@ -28,8 +28,8 @@ from sqlalchemy import select
 from app.accounts.models import Company, User
 from app.booths.codes import ACTIVE_STATUSES
 from app.booths.models import Booking, BoothSetup, CompanyFeedToken
+from app.calendar import ical
 from app.extensions import db
-from app.feeds import ical
 from app.time import as_utc, now_utc
 
 bp = Blueprint("company_feed", __name__)

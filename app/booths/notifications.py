@@ -17,18 +17,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.accounts.models import User
+from app.accounts.recipients import company_recipients
 from app.booths.codes import ACTIVE_STATUSES, BOOKING_STATUSES
 from app.booths.models import Booking, BoothCategory, BoothSetup
+from app.calendar.ical import build_calendar
 from app.calendar.models import Event
+from app.calendar.recipients import event_url, organiser_recipients
 from app.extensions import db
-from app.feeds.ical import build_calendar
 from app.i18n import format_euros, format_event_when
-from app.outbox.recipients import (  # noqa: F401 - also imported from here
-    Recipient,
-    company_recipients,
-    event_url,
-    organiser_recipients,
-)
 from app.outbox.services import queue
 from app.time import as_utc, to_local
 

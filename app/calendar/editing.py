@@ -16,7 +16,6 @@ from sqlalchemy import select
 from app.accounts.views import page_helpers
 from app.booths import services as booths
 from app.calendar import services as calendar
-from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.forms import EventForm, StatusForm
 from app.calendar.models import Event, Venue
 from app.clashes import notifications as clash_notifications
@@ -25,6 +24,7 @@ from app.clashes.forms import StatusAcknowledgementForm
 from app.extensions import db
 from app.forms import put_errors
 from app.i18n import format_day
+from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import Municipality
 from app.time import NonexistentLocalTime, local_to_utc, to_local
 

@@ -33,9 +33,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.calendar.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
 from app.extensions import db
 from app.forms import BaseForm, MultiCheckboxField, options
+from app.reference.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
 from app.reference.models import District, Industry, Municipality
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")

@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
-from app.calendar.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
 from app.extensions import db
+from app.reference.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
 from app.reference.models import Industry, Municipality
 from app.time import now_utc, to_local
 from app.types import UTCDateTime, one_of

@@ -14,17 +14,17 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation, User
-from app.calendar.codes import (
+from app.calendar.filters import EventFilter
+from app.calendar.models import Event, EventAudience, EventChange, Venue
+from app.extensions import db
+from app.reference.codes import (
     AUDIENCES,
-    DISTRICT_CODES,
     EVENT_TYPES,
     INDUSTRY_CODES,
     STATUSES,
 )
-from app.calendar.models import Event, EventAudience, EventChange, Venue
-from app.extensions import db
 from app.reference.models import Industry, Municipality
-from app.time import as_utc, day_span_utc, local_midnight_utc, now_utc
+from app.time import as_utc, day_span_utc, now_utc
 
 PUBLIC_STATUSES = ("published", "cancelled")
 # Allowed moves of the status; "cancelled" is final for subscribers' sake.
@@ -303,135 +303,6 @@ def can_view(user: User | None, event: Event) -> bool:
 
 
 # --- queries -----------------------------------------------------------------------------
-
-
-class FilterError(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-MAX_FILTER_VALUES = 20
-
-
-@dataclass(frozen=True)
-class EventFilter:
-    """The filters shared by the calendar, the feeds and the API (repeatable parameters)."""
-
-    districts: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    audiences: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    # Occupation ids: fairs where a confirmed exhibitor presents one of them.
-    occupations: tuple[int, ...] = ()
-
-    @classmethod
-    def from_args(cls, args, *, date_names: tuple[str, str] = ("from", "to")) -> EventFilter:
-        """Parse request arguments (a MultiDict); raise FilterError on anything unknown."""
-        values = {}
-        for name, attribute, allowed in (
-            ("district", "districts", DISTRICT_CODES),
-            ("industry", "industries", INDUSTRY_CODES),
-            ("audience", "audiences", tuple(AUDIENCES)),
-            ("type", "types", tuple(EVENT_TYPES)),
-        ):
-            given = [value.strip() for value in args.getlist(name) if value.strip()]
-            if len(given) > MAX_FILTER_VALUES:
-                raise FilterError(name, f"Too many values for '{name}'.")
-            unknown = [value for value in given if value not in allowed]
-            if unknown:
-                raise FilterError(
-                    name,
-                    f"Unknown {name} code {unknown[0][:40]!r}; known codes: {', '.join(allowed)}.",
-                )
-            values[attribute] = tuple(dict.fromkeys(given))
-        values["occupations"] = _occupation_ids(args.getlist("occupation"))
-        for name, attribute in zip(date_names, ("date_from", "date_to"), strict=True):
-            raw = (args.get(name) or "").strip()
-            if not raw:
-                values[attribute] = None
-                continue
-            try:
-                values[attribute] = date.fromisoformat(raw[:10]) if len(raw) <= 10 else None
-            except ValueError:
-                values[attribute] = None
-            if values[attribute] is None:
-                raise FilterError(name, f"'{name}' must be a date like 2027-03-14.")
-        if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
-            raise FilterError(date_names[1], f"'{date_names[1]}' is before '{date_names[0]}'.")
-        return cls(**values)
-
-    def to_args(self) -> dict[str, list[str] | str]:
-        """Back to query parameters, for links that keep the filter."""
-        args: dict[str, list[str] | str] = {
-            "district": list(self.districts), "industry": list(self.industries),
-            "audience": list(self.audiences), "type": list(self.types),
-            "occupation": [str(occupation) for occupation in self.occupations],
-        }
-        if self.date_from:
-            args["from"] = self.date_from.isoformat()
-        if self.date_to:
-            args["to"] = self.date_to.isoformat()
-        return {name: value for name, value in args.items() if value}
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.to_args()
-
-    def apply(self, query: Select) -> Select:
-        if self.districts:
-            query = query.join(Event.venue).join(Venue.municipality).where(
-                Municipality.district_code.in_(self.districts)
-            )
-        if self.industries:
-            query = query.where(Event.industries.any(Industry.code.in_(self.industries)))
-        if self.audiences:
-            query = query.where(Event.audiences.any(EventAudience.code.in_(self.audiences)))
-        if self.types:
-            query = query.where(Event.event_type.in_(self.types))
-        if self.occupations:
-            query = query.where(Event.id.in_(events_presenting(self.occupations)))
-        return within(query, self.date_from, self.date_to)
-
-
-def _occupation_ids(raw: list[str]) -> tuple[int, ...]:
-    """``occupation`` parameters: ids of known occupations (FilterError otherwise)."""
-    given = [value.strip() for value in raw if value.strip()]
-    if len(given) > MAX_FILTER_VALUES:
-        raise FilterError("occupation", "Too many values for 'occupation'.")
-    if not all(value.isdigit() and len(value) <= 9 for value in given):
-        raise FilterError("occupation", "'occupation' takes occupation ids (numbers).")
-    ids = tuple(dict.fromkeys(int(value) for value in given))
-    if ids:
-        from app.reference.models import Occupation
-
-        known = set(db.session.execute(select(Occupation.id).where(Occupation.id.in_(ids)))
-                    .scalars())
-        if unknown := [value for value in ids if value not in known]:
-            raise FilterError("occupation", f"Unknown occupation id {unknown[0]}.")
-    return ids
-
-
-def events_presenting(occupation_ids) -> Select:
-    """Ids of events where a confirmed exhibitor presents one of the occupations."""
-    from app.booths.models import Booking, booking_occupations
-
-    return (select(Booking.event_id)
-            .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
-            .where(Booking.status == "confirmed",
-                   booking_occupations.c.occupation_id.in_(tuple(occupation_ids))))
-
-
-def within(query: Select, first_day: date | None, last_day: date | None) -> Select:
-    """Events that touch the local days ``first_day``..``last_day`` (half-open overlap)."""
-    if first_day:
-        query = query.where(Event.ends_at > local_midnight_utc(first_day))
-    if last_day:
-        query = query.where(Event.starts_at < day_span_utc(last_day, last_day)[1])
-    return query
 
 
 def events_query() -> Select:

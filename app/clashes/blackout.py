@@ -23,9 +23,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.calendar.codes import AUDIENCES
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod
 from app.extensions import db
+from app.reference.codes import AUDIENCES
 from app.time import now_utc
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -14,6 +14,7 @@ from itertools import groupby
 
 from sqlalchemy import Select, select
 
+from app.calendar import filters
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
 from app.clashes.rules import SHARED_STATUSES
@@ -44,7 +45,7 @@ def shared_dates(first_month: date, last_month: date, now: datetime, *,
     """Reserved and published events that touch the months ``first_month``..``last_month``
     and have not ended yet, in time order (optionally of one district or one status)."""
     statuses = (status,) if status in SHARED_STATUSES else SHARED_STATUSES
-    query = calendar.within(calendar.events_query(), first_month, month_end(last_month))
+    query = filters.within(calendar.events_query(), first_month, month_end(last_month))
     query = query.where(Event.status.in_(statuses), Event.ends_at > now)
     if district:
         query = query.where(Event.venue_id.in_(

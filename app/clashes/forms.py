@@ -7,11 +7,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, MonthField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.calendar.codes import AUDIENCES
 from app.calendar.forms import StatusForm
 from app.clashes.dates import MAX_MONTHS, months_between
 from app.clashes.services import MAX_NOTE
 from app.forms import BaseForm, MultiCheckboxField, options
+from app.reference.codes import AUDIENCES
 
 MAX_ICS_BYTES = 512 * 1024
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.calendar.models import Event, Venue
+from app.calendar.recipients import organiser_recipients
 from app.calendar.services import EventData
 from app.clashes import services
 from app.clashes.models import Clash, ClashAction
@@ -41,7 +42,7 @@ from app.clashes.rules import Clash as RuleClash
 from app.extensions import db
 from app.i18n import FORMATTING_LOCALES
 from app.outbox.models import OutboxMessage
-from app.outbox.recipients import Recipient, absolute_url, organiser_recipients
+from app.outbox.recipients import Recipient, absolute_url
 from app.outbox.services import queue
 from app.time import now_utc, to_local
 

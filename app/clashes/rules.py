@@ -20,7 +20,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 
-from app.calendar.codes import AUDIENCES
+from app.reference.codes import AUDIENCES
 
 SAME_VENUE = "same_venue"
 SAME_DISTRICT = "same_district"

@@ -36,7 +36,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import Organisation, User
-from app.calendar.codes import AUDIENCES, EVENT_TYPES
 from app.calendar.models import Event, EventAudience, Venue
 from app.calendar.services import EventData
 from app.clashes import engine, rules
@@ -66,6 +65,7 @@ from app.clashes.rules import (
 )
 from app.extensions import db
 from app.i18n import FORMATTING_LOCALES
+from app.reference.codes import AUDIENCES, EVENT_TYPES
 from app.reference.models import Municipality, district_neighbours
 from app.time import (
     NonexistentLocalTime,

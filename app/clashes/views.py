@@ -33,7 +33,6 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.accounts.views import page_helpers
 from app.calendar import services as calendar
-from app.calendar.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.calendar.editing import review_clashes
 from app.calendar.forms import EventForm
 from app.calendar.models import Event, Venue
@@ -50,6 +49,7 @@ from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAct
 from app.clashes.rules import RULES
 from app.extensions import db
 from app.i18n import format_day
+from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import District, Municipality
 from app.time import local_today, now_utc
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.calendar.codes import DISTRICT_CODES, INDUSTRY_CODES
-from app.calendar.services import EventFilter
+from app.calendar.filters import EventFilter
 from app.feeds import services as feeds
+from app.reference.codes import DISTRICT_CODES, INDUSTRY_CODES
 
 # The scheduler builds every feed at least this often, whatever the validators say.
 FULL_PUBLISH_EVERY = timedelta(hours=1)

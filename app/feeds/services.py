@@ -38,12 +38,13 @@ from sqlalchemy.types import NullType
 
 from app.accounts.models import Organisation
 from app.booths.models import Booking, BoothSetup, booking_occupations
-from app.calendar.codes import AUDIENCES, EVENT_TYPES
+from app.calendar import ical
+from app.calendar.filters import EventFilter
 from app.calendar.models import Event, EventAudience, Venue, event_industries
-from app.calendar.services import EventFilter, events_query
+from app.calendar.services import events_query
 from app.extensions import db
-from app.feeds import ical
 from app.feeds.models import FeedDataVersion, FeedEventCache
+from app.reference.codes import AUDIENCES, EVENT_TYPES
 from app.reference.models import District, Industry, Municipality, Occupation
 from app.time import as_utc, local_zone
 

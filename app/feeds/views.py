@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import is_resource_modified
 
+from app.calendar import filters
 from app.calendar import services as calendar
-from app.calendar.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
+from app.calendar.ical import REFRESH_INTERVAL, build_calendar
 from app.calendar.models import Event
-from app.calendar.views import _filter_choices, _filter_message
 from app.extensions import db
 from app.feeds import services as feeds
-from app.feeds.ical import REFRESH_INTERVAL, build_calendar
 from app.feeds.qr import qr_svg
+from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
 from app.time import now_utc
 
 bp = Blueprint("feeds", __name__)
@@ -40,15 +40,15 @@ def index():
     errors: list[str] = []
     try:
         # The subscription filters only: a subscription has no date range.
-        event_filter = calendar.EventFilter.from_args(MultiDict(
+        event_filter = filters.EventFilter.from_args(MultiDict(
             [(name, value) for name in FILTER_NAMES for value in request.args.getlist(name)]))
-    except calendar.FilterError as error:
-        errors.append(_filter_message(error))
-        event_filter = calendar.EventFilter()
+    except filters.FilterError as error:
+        errors.append(filters.filter_message(error))
+        event_filter = filters.EventFilter()
     url = current_app.config["BASE_URL"].rstrip("/") + subscription_path(event_filter)
     context = {
         "event_filter": event_filter,
-        "choices": _filter_choices(),
+        "choices": filters.filter_choices(),
         "audiences": AUDIENCES,
         "event_types": EVENT_TYPES,
         "errors": errors,
@@ -63,7 +63,7 @@ def index():
     return render_template("feeds/index.html", **context), (400 if errors else 200)
 
 
-def subscription_path(event_filter: calendar.EventFilter) -> str:
+def subscription_path(event_filter: filters.EventFilter) -> str:
     """The shortest feed address: one district or one industry has a file of its own
     (served statically when published), anything else is the all-feed with filters."""
     args = event_filter.to_args()
@@ -120,8 +120,8 @@ def single_event(event_id: int):
 
 def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
     try:
-        event_filter = calendar.EventFilter.from_args(request.args)
-    except calendar.FilterError as error:
+        event_filter = filters.EventFilter.from_args(request.args)
+    except filters.FilterError as error:
         return _plain(400, error.message)
     for name, codes in narrowing.items():
         chosen = getattr(event_filter, name)

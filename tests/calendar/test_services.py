@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from app.calendar import filters
 from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.extensions import db
@@ -188,7 +189,7 @@ def test_filters_combine_with_and_across_and_or_within(app, make_event):
                event_type="job_fair", day=date(2027, 3, 5))
 
     def titles(**args):
-        event_filter = calendar.EventFilter.from_args(MultiDict(args))
+        event_filter = filters.EventFilter.from_args(MultiDict(args))
         return {e.title for e in db.session.execute(calendar.public_events(event_filter)).scalars()}
 
     assert titles(district=["SI", "HSK"]) == {"Siegen Schüler", "Meschede Eltern"}
@@ -214,8 +215,8 @@ def test_filters_combine_with_and_across_and_or_within(app, make_event):
     ],
 )
 def test_bad_filters_are_refused_with_a_reason(app, args):
-    with pytest.raises(calendar.FilterError) as error:
-        calendar.EventFilter.from_args(MultiDict(args))
+    with pytest.raises(filters.FilterError) as error:
+        filters.EventFilter.from_args(MultiDict(args))
     assert error.value.message
 
 

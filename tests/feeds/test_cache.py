@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from app.calendar import services as calendar
-from app.calendar.services import EventFilter
+from app.calendar.filters import EventFilter
+from app.calendar.ical import build_calendar
 from app.extensions import db
 from app.feeds import publish
 from app.feeds import services as feeds
-from app.feeds.ical import build_calendar
 from app.feeds.models import FeedEventCache
 from app.reference.models import Industry
 from app.time import local_today, now_utc

@@ -11,8 +11,8 @@ import icalendar
 from sqlalchemy import select
 
 from app.booths import services as booths
+from app.calendar import ical
 from app.extensions import db
-from app.feeds import ical
 from app.feeds import services as feeds
 from app.reference.models import Occupation
 from tests.booths.conftest import book, category, company, fair, now, organiser  # noqa: F401

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.calendar.services import EventFilter, FilterError, public_events
+from app.calendar.filters import EventFilter, FilterError
+from app.calendar.services import public_events
 from app.extensions import db
 from app.reference.models import Occupation
 from tests.booths.conftest import book, category, company, fair, now, organiser  # noqa: F401

@@ -1,4 +1,5 @@
-"""Public calendar pages: the list and month views, the event page, the language switch."""
+"""The public calendar pages (the ``calendar`` blueprint): the list and month views, the
+event page with its exhibitors, the language switch."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import groupby
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,23 +20,22 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
-from app.calendar.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, STATUSES
-from app.calendar.models import Event
-from app.calendar.services import (
+from app.booths import services as booths
+from app.calendar.filters import (
     EventFilter,
     FilterError,
-    can_view,
-    events_query,
-    public_events,
+    filter_choices,
+    filter_message,
     within,
 )
+from app.calendar.models import Event
+from app.calendar.services import can_view, events_query, public_events
 from app.extensions import db
 from app.redirects import is_safe_next
-from app.reference.models import District, Industry, Occupation
+from app.reference.codes import AUDIENCES, EVENT_TYPES
+from app.reference.models import District
+from app.templating import viewer
 from app.time import local_today
 
 bp = Blueprint("calendar", __name__)
@@ -45,74 +44,6 @@ VIEWS = ("list", "month")
 # The list view is a reading list, not an export: beyond this, filters are the better tool.
 LIST_LIMIT = 200
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
-
-
-@bp.app_context_processor
-def layout_helpers() -> dict:
-    """What base.html needs on every page, whichever blueprint renders it."""
-    return {
-        "has_endpoint": has_endpoint,
-        "viewer": _viewer(),
-        "safe_url": safe_url,
-        "event_type_label": lambda code: EVENT_TYPES.get(code, code),
-        "audience_label": lambda code: AUDIENCES.get(code, code),
-        "status_label": lambda code: STATUSES.get(code, code),
-    }
-
-
-def has_endpoint(name: str) -> bool:
-    """Lets the layout link to pages of areas that may not be installed yet."""
-    return name in current_app.view_functions
-
-
-def _viewer():
-    """The logged-in user, or None, also when the database is down (error pages)."""
-    try:
-        return current_user if current_user.is_authenticated else None
-    except OperationalError:
-        db.session.rollback()
-        return None
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links leave the site: a typed ``javascript:`` URL must never be a link."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-@dataclass
-class FilterChoices:
-    """Labels for the filter form, read once per request (five districts, seven industries)."""
-
-    districts: dict[str, str]
-    industries: dict[str, str]
-    occupations: dict[str, str] | None = None
-
-
-def _filter_choices() -> FilterChoices:
-    districts = {d.code: d.name for d in db.session.execute(select(District)).scalars()}
-    industries = {i.code: i.label
-                  for i in db.session.execute(select(Industry).order_by(Industry.code)).scalars()}
-    ordered = {code: districts.get(code, code) for code in DISTRICT_CODES}
-    occupations = {str(o.id): o.name for o in db.session.execute(
-        select(Occupation).order_by(Occupation.name)).scalars()}
-    return FilterChoices(districts=ordered, industries=industries, occupations=occupations)
-
-
-def _filter_message(error: FilterError) -> str:
-    """The service's message is for integrators; people get one in their language."""
-    messages = {
-        "district": _("Unknown district. Please choose districts from the list."),
-        "industry": _("Unknown industry. Please choose industries from the list."),
-        "audience": _("Unknown audience. Please choose audiences from the list."),
-        "type": _("Unknown event type. Please choose event types from the list."),
-        "occupation": _("Unknown occupation. Please choose occupations from the list."),
-        "from": _("Please enter dates like 2027-03-14; the end must not be before the start."),
-        "to": _("Please enter dates like 2027-03-14; the end must not be before the start."),
-    }
-    return messages.get(error.name, _("The filter could not be understood."))
 
 
 def _parse_month(raw: str | None) -> date | None:
@@ -135,7 +66,7 @@ def index():
     try:
         event_filter = EventFilter.from_args(request.args)
     except FilterError as error:
-        errors.append(_filter_message(error))
+        errors.append(filter_message(error))
         event_filter = EventFilter()
     today = local_today()
     month = None
@@ -148,7 +79,7 @@ def index():
         "view": view,
         "event_filter": event_filter,
         "filter_args": event_filter.to_args(),
-        "choices": _filter_choices(),
+        "choices": filter_choices(),
         "errors": errors,
         "today": today,
         "event_types": EVENT_TYPES,
@@ -212,7 +143,7 @@ def event(event_id: int):
     found = db.session.execute(
         events_query().where(Event.id == event_id)
     ).scalar_one_or_none()
-    if found is None or not can_view(_viewer(), found):
+    if found is None or not can_view(viewer(), found):
         abort(404)
     district = db.session.get(District, found.venue.district_code)
     return render_template("calendar/event.html", event=found, district=district,
@@ -221,22 +152,18 @@ def event(event_id: int):
 
 def booth_exhibitors(event: Event) -> list:
     """The confirmed exhibitors of a fair (name and occupations only are shown)."""
-    from app.booths import services as booths
-
     return booths.exhibitors(event) if booths.takes_exhibitors(event) else []
 
 
 def _own_booking(event: Event):
     """For a company user: ("book", None) while the fair is bookable, or its active
     booking; None for everybody else."""
-    from app.booths import services as booths
-
-    viewer = _viewer()
-    if viewer is None or viewer.role != "company" or viewer.company is None:
+    user = viewer()
+    if user is None or user.role != "company" or user.company is None:
         return None
     if not booths.takes_exhibitors(event):
         return None
-    return booths.active_booking(viewer.company, event) or "book"
+    return booths.active_booking(user.company, event) or "book"
 
 
 def safe_next(target: str | None) -> str:
@@ -251,8 +178,8 @@ def set_language():
     if language not in current_app.config["LANGUAGES"]:
         abort(400)
     session["lang"] = language
-    viewer = _viewer()
-    if viewer is not None and viewer.language != language:
-        viewer.language = language
+    user = viewer()
+    if user is not None and user.language != language:
+        user.language = language
         db.session.commit()
     return redirect(safe_next(request.form.get("next")), code=303)

@@ -2,7 +2,7 @@
 
 import icalendar
 
-from app.feeds.ical import build_calendar, describe
+from app.calendar.ical import build_calendar, describe
 
 
 def test_reads_as_plain_german_for_a_pupil(app, make_event):

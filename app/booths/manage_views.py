@@ -1,9 +1,7 @@
-"""Booth pages: the organisers' fair set-up, categories, bookings and exports, and the
-companies' booking form and "My bookings".
+"""Organisers' booth pages of a fair: set-up, categories, bookings and exports.
 
 The views translate forms to ``booths.services`` calls and commit; every rule (window,
-capacity, waitlist, one booking per fair, who may do what) lives in the services. A
-booking a user may not see is a 404, exactly like one that does not exist.
+capacity, waitlist, who may do what) lives in the services.
 """
 
 from __future__ import annotations
@@ -26,30 +24,28 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.accounts.models import Company
-from app.accounts.security import audit
 from app.accounts.views import page_helpers
 from app.booths import exports
 from app.booths import services as booths
-from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES
+from app.booths.codes import BOOKING_STATUSES
 from app.booths.forms import (
     ActionForm,
-    BookingForm,
     CategoryForm,
     FairSetupForm,
     ManualBookingForm,
     MoveForm,
 )
+from app.booths.labels import labels
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
-from app.reference.models import Occupation
-from app.security import client_address
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
 
-bp = Blueprint("booths", __name__)
+bp = Blueprint("manage_booths", __name__)
 bp.context_processor(page_helpers)
+bp.context_processor(labels)
 
 INVALID = 422
 # Statuses in the order the organisers' page shows them.
@@ -63,30 +59,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.context_processor
-def labels() -> dict:
-    return {"booking_statuses": BOOKING_STATUSES, "approval_modes": APPROVAL_MODES,
-            "euros": euros, "square_metres": square_metres, "local": to_local}
-
-
-def euros(cents: int) -> str:
-    """A price for people, in the visitor's language (see ``app.i18n.format_euros``)."""
-    from app.i18n import format_euros
-
-    return format_euros(cents)
-
-
-def square_metres(value: float) -> str:
-    from babel.numbers import format_decimal
-
-    from app.i18n import current_language
-
-    return f"{format_decimal(value, '#,##0.##', locale=current_language())} m²"
-
-
-# --- who may come in ---------------------------------------------------------------------
-
-
 def managed_event(event_id: int) -> Event:
     """The event if the user runs its booth sign-up: 404 when they may not even see it,
     403 when they see it but belong to another organisation."""
@@ -98,21 +70,6 @@ def managed_event(event_id: int) -> Event:
     if not booths.can_manage(current_user, event):
         abort(403)
     return event
-
-
-def require_company() -> Company:
-    if current_user.role != "company" or current_user.company is None:
-        abort(403)
-    return current_user.company
-
-
-def own_booking(booking_id: int) -> Booking:
-    """The company's own booking; anything else (others', made-up ids) is a 404."""
-    company = require_company()
-    booking = booths.visible_booking(current_user, booking_id)
-    if booking is None or booking.company_id != company.id:
-        abort(404)
-    return booking
 
 
 def event_booking(event: Event, booking_id: int) -> Booking:
@@ -235,7 +192,7 @@ def save_setup(event_id: int):
         else:
             db.session.commit()
             flash(_("The booth sign-up is saved."), "success")
-            return redirect(url_for("booths.manage", event_id=event.id))
+            return redirect(url_for("manage_booths.manage", event_id=event.id))
     return render_manage(event, setup_form=form, status=INVALID)
 
 
@@ -253,7 +210,7 @@ def add_category(event_id: int):
         else:
             db.session.commit()
             flash(_("The category “%(name)s” is added.", name=category.name), "success")
-            return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+            return redirect(url_for("manage_booths.manage", event_id=event.id) + "#categories")
     return render_manage(event, category_form=form, status=INVALID)
 
 
@@ -282,7 +239,7 @@ def edit_category(event_id: int, category_id: int):
             else:
                 db.session.commit()
                 flash(_("The category “%(name)s” is saved.", name=category.name), "success")
-                return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+                return redirect(url_for("manage_booths.manage", event_id=event.id) + "#categories")
         return render_template("booths/category_form.html", event=event, category=category,
                                form=form, delete_form=ActionForm(formdata=None)), INVALID
     return render_template("booths/category_form.html", event=event, category=category,
@@ -305,7 +262,7 @@ def delete_category(event_id: int, category_id: int):
     else:
         db.session.commit()
         flash(_("The category “%(name)s” is deleted.", name=name), "success")
-    return redirect(url_for("booths.manage", event_id=event.id) + "#categories")
+    return redirect(url_for("manage_booths.manage", event_id=event.id) + "#categories")
 
 
 @bp.post("/manage/events/<int:event_id>/booths/bookings/<int:booking_id>/<action>")
@@ -324,7 +281,7 @@ def booking_action(event_id: int, booking_id: int, action: str):
         abort(404)
     if not form.validate():
         flash(_("Please choose one of the offered values."), "error")
-        return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+        return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
     now = now_utc()
     try:
         if action == "approve":
@@ -347,7 +304,7 @@ def booking_action(event_id: int, booking_id: int, action: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+    return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
 
 
 @bp.post("/manage/events/<int:event_id>/booths/bookings")
@@ -369,7 +326,7 @@ def add_by_hand(event_id: int):
             db.session.commit()
             flash(_("The booking of %(company)s is entered: %(status)s.",
                     company=company.name, status=BOOKING_STATUSES[booking.status]), "success")
-            return redirect(url_for("booths.manage", event_id=event.id) + "#bookings")
+            return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
     return render_manage(event, manual=form, status=INVALID)
 
 
@@ -404,168 +361,3 @@ def exhibitor_list(event_id: int):
     return render_template("booths/print.html", event=event, bookings=bookings,
                            setup=booths.setup_of(event), printed_at=now_utc())
 
-
-# --- companies ---------------------------------------------------------------------------
-
-
-def open_fairs(now: datetime) -> list[tuple[Event, BoothSetup]]:
-    """Published fairs whose registration is open now, soonest first."""
-    rows = db.session.execute(
-        select(Event, BoothSetup).join(BoothSetup, BoothSetup.event_id == Event.id)
-        .where(Event.status == "published", BoothSetup.takes_exhibitors.is_(True),
-               BoothSetup.opens_at <= now, BoothSetup.closes_at > now)
-        .order_by(Event.starts_at, Event.id)
-    ).all()
-    return [(event, setup) for event, setup in rows]
-
-
-@bp.get("/booths/")
-@login_required
-def my_bookings():
-    """The company's bookings with their status, the fairs open for registration and the
-    company's calendar subscription."""
-    return render_my_bookings(require_company())
-
-
-def render_my_bookings(company: Company, feed_token: str | None = None):
-    """The "My bookings" page; ``feed_token`` is a just-created subscription, shown once."""
-    from app.booths import feed
-
-    bookings = db.session.execute(booths.company_bookings(company)).scalars().all()
-    now = now_utc()
-    setups = {booking.event_id: db.session.get(BoothSetup, booking.event_id)
-              for booking in bookings}
-    booked = {booking.event_id for booking in bookings if booking.is_active}
-    feed_url = (url_for("company_feed.company_feed", token=feed_token, _external=True)
-                if feed_token else None)
-    return render_template(
-        "booths/my_bookings.html", company=company, bookings=bookings, setups=setups,
-        fairs=open_fairs(now), booked=booked, now=now, action_form=ActionForm(formdata=None),
-        feed_url=feed_url,
-        webcal_url="webcal://" + feed_url.split("://", 1)[-1] if feed_url else None,
-        feed_active=None if feed_token else feed.active_feed_token(company))
-
-
-@bp.post("/booths/subscription")
-@login_required
-def renew_subscription():
-    """A new address of the company's calendar subscription (the old one stops working),
-    shown on this response only: only its hash is stored."""
-    from app.booths import feed
-
-    company = require_company()
-    if not ActionForm().validate():
-        abort(400)
-    replaced = feed.active_feed_token(company) is not None
-    token = feed.create_feed(current_user)
-    audit("feed.created", current_user, f"company {company.name}", ip=client_address(),
-          replaced=replaced)
-    db.session.commit()
-    flash(_("Your new subscription address is shown below. Copy it into your calendar app "
-            "now: it is not shown again.")
-          + (" " + _("The previous address no longer works.") if replaced else ""),
-          "success")
-    return render_my_bookings(company, feed_token=token)
-
-
-@bp.post("/booths/subscription/revoke")
-@login_required
-def revoke_subscription():
-    """Revoke the company's calendar subscription: its address stops working at once."""
-    from app.booths import feed
-
-    company = require_company()
-    if not ActionForm().validate():
-        abort(400)
-    if feed.revoke_feed(company):
-        audit("feed.revoked", current_user, f"company {company.name}", ip=client_address())
-        db.session.commit()
-        flash(_("The subscription address has been revoked. Calendars that use it no longer "
-                "receive your fairs."), "success")
-    return redirect(url_for("booths.my_bookings") + "#subscription")
-
-
-def occupation_choices(company: Company) -> list[tuple[int, str]]:
-    """The company's own occupations, or all of them when its profile names none."""
-    chosen = list(company.occupations)
-    if not chosen:
-        chosen = db.session.execute(select(Occupation).order_by(Occupation.name)).scalars()
-    return [(occupation.id, occupation.name) for occupation in chosen]
-
-
-@bp.route("/booths/events/<int:event_id>/book", methods=["GET", "POST"])
-@login_required
-def book(event_id: int):
-    """The booking form of a fair: category, staff, power, occupations, remarks."""
-    company = require_company()
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    setup = booths.setup_of(event)
-    if setup is None or not setup.takes_exhibitors:
-        abort(404)
-    existing = booths.active_booking(company, event)
-    if existing is not None:
-        return redirect(url_for("booths.booking", booking_id=existing.id))
-    now = now_utc()
-    closed = None
-    try:
-        booths.check_window(setup, event, now)
-    except booths.BookingError as error:
-        closed = error.message
-    categories = booths.categories_of(event)
-    form = BookingForm()
-    form.category_id.choices = [(c.id, c.name) for c in categories]
-    form.occupations.choices = occupation_choices(company)
-    if request.method == "GET" and len(categories) == 1:
-        form.category_id.data = categories[0].id
-    status = 200
-    if form.is_submitted() and closed is None:
-        if form.validate():
-            category = next(c for c in categories if c.id == form.category_id.data)
-            details = booths.BookingDetails(
-                staff_count=form.staff_count.data, power_needs=form.power_needs.data or "",
-                occupation_ids=list(form.occupations.data or []),
-                remarks=form.remarks.data or "")
-            try:
-                booking = booths.book(company, category, details, current_user, now)
-            except booths.BookingError as error:
-                db.session.rollback()
-                form.form_errors.extend(put_errors(form, error.errors, BOOKING_FIELDS))
-            else:
-                db.session.commit()
-                return redirect(url_for("booths.booking", booking_id=booking.id, new=1))
-        status = INVALID
-    elif form.is_submitted():
-        status = 409
-    return render_template("booths/book.html", event=event, setup=setup, form=form,
-                           categories=categories, closed=closed), status
-
-
-@bp.get("/booths/bookings/<int:booking_id>")
-@login_required
-def booking(booking_id: int):
-    """One of the company's bookings: what happened and what comes next."""
-    found = own_booking(booking_id)
-    setup = db.session.get(BoothSetup, found.event_id)
-    return render_template("booths/booking.html", booking=found, setup=setup,
-                           now=now_utc(), new=request.args.get("new") == "1",
-                           action_form=ActionForm(formdata=None))
-
-
-@bp.post("/booths/bookings/<int:booking_id>/cancel")
-@login_required
-def cancel(booking_id: int):
-    found = own_booking(booking_id)
-    if not ActionForm().validate():
-        abort(400)
-    try:
-        booths.cancel(found, current_user, now_utc())
-    except booths.BookingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your booking for “%(event)s” is cancelled.", event=found.event.title),
-              "success")
-    return redirect(url_for("booths.my_bookings"))

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import icalendar
 from flask_babel import force_locale
 
-from app.calendar.codes import AUDIENCES, EVENT_TYPES
 from app.calendar.models import Event
+from app.reference.codes import AUDIENCES, EVENT_TYPES
 from app.time import local_today, local_zone, to_local
 
 PRODID = "-//Messekalender Südwestfalen//Feeds 1.0//DE"

@@ -1,0 +1,17 @@
+"""What the booths area answers when a lower area asks (see ``app.signals``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from app import signals
+from app.booths.models import Booking, booking_occupations
+
+
+@signals.events_presenting_occupations.connect
+def events_presenting(_sender, *, occupation_ids: tuple[int, ...]) -> Select:
+    """Ids of events where a confirmed exhibitor presents one of the occupations."""
+    return (select(Booking.event_id)
+            .join(booking_occupations, booking_occupations.c.booking_id == Booking.id)
+            .where(Booking.status == "confirmed",
+                   booking_occupations.c.occupation_id.in_(occupation_ids)))

@@ -1,0 +1,52 @@
+"""What the layout (base.html) needs on every page, whichever area renders it."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+
+from app.extensions import db
+from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
+
+
+def register(app: Flask) -> None:
+    app.context_processor(layout_helpers)
+
+
+def layout_helpers() -> dict:
+    """What base.html needs on every page, whichever blueprint renders it."""
+    return {
+        "has_endpoint": has_endpoint,
+        "viewer": viewer(),
+        "safe_url": safe_url,
+        "event_type_label": lambda code: EVENT_TYPES.get(code, code),
+        "audience_label": lambda code: AUDIENCES.get(code, code),
+        "status_label": lambda code: STATUSES.get(code, code),
+    }
+
+
+def has_endpoint(name: str) -> bool:
+    """Lets the layout link to pages of areas that may not be installed yet."""
+    return name in current_app.view_functions
+
+
+def viewer():
+    """The logged-in user, or None, also when the database is down (error pages)."""
+    try:
+        return current_user if current_user.is_authenticated else None
+    except OperationalError:
+        db.session.rollback()
+        return None
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links leave the site: a typed ``javascript:`` URL must never be a link."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
