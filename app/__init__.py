@@ -60,22 +60,26 @@ def register_signal_receivers() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.company_views import bp as company_account_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin.companies import bp as admin_companies_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.booths.company_views import bp as booths_bp
     from app.booths.feed import bp as company_feed_bp
     from app.booths.manage_views import bp as manage_booths_bp
-    from app.calendar.editing import bp as editing_bp
     from app.clashes.views import bp as clashes_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.planning.views import bp as editing_bp
     from app.public.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(company_account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_companies_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)

@@ -49,7 +49,7 @@ def load_reference_data_command() -> None:
 def seed_demo_command() -> None:
     """Fill the database with demo organisations, fairs, companies and users (idempotent)."""
     from app.clashes.blackout import load_shipped_calendars
-    from app.clashes.services import scan_all
+    from app.clashes.scan import scan_all
     from app.demo import DEMO_PASSWORD, seed_demo
 
     logins = seed_demo()

@@ -23,7 +23,7 @@ from app.calendar.models import UID_DOMAIN, Event
 from app.extensions import db
 from app.reference.loader import load_reference_data, read_rows
 from app.reference.models import Industry, Municipality, Occupation
-from app.time import local_to_utc, local_today
+from app.time import local_to_utc, local_today, now_utc
 
 DEMO_PASSWORD = "Messekalender-Demo-2026"
 
@@ -250,12 +250,12 @@ def _fair(row: dict[str, str], organiser: Organisation, today: date) -> Event | 
         closing = time(20) if opening.hour == 17 else time(15)
         data.starts_at = local_to_utc(first_day, opening)
         data.ends_at = local_to_utc(first_day, closing)
-    event = calendar.create_event(organiser, None, data, via="seed")
+    event = calendar.create_event(organiser, None, data, via="seed", now=now_utc())
     event.uid = uid
     status = NOT_YET_PUBLISHED.get(row["name"], "published")
     if status == "published":
-        calendar.change_status(event, None, "planned", via="seed")
-    calendar.change_status(event, None, status, via="seed")
+        calendar.change_status(event, None, "planned", via="seed", now=now_utc())
+    calendar.change_status(event, None, status, via="seed", now=now_utc())
     return event
 
 

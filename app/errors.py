@@ -1,6 +1,9 @@
-"""Error pages: a friendly page for people, JSON for the API."""
+"""The one domain error every area raises, and the error pages: a friendly page for
+people, JSON for the API."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -9,6 +12,40 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db, login_manager
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an action; every area raises this shape (or a subclass
+    that sets ``code`` and ``status``).
+
+    ``errors`` are (field, message) pairs, field None for the action as a whole, with
+    messages for people in the current language; ``code`` is stable for integrators and
+    ``status`` is what the API answers. ``forms.put_errors`` places them on a form; the
+    API turns them into its error JSON in one handler (``api/errors.py``).
+    """
+
+    code = "validation_failed"
+    status = 422
+
+    def __init__(self, errors: str | Sequence[tuple[str | None, str]], *,
+                 field: str | None = None, code: str | None = None, status: int | None = None):
+        """``errors`` is one message (for ``field``) or a list of (field, message) pairs."""
+        pairs = list(errors) if isinstance(errors, list | tuple) else [(field, errors)]
+        self.errors: list[tuple[str | None, str]] = [(name, str(text)) for name, text in pairs]
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        super().__init__("; ".join(text for _name, text in self.errors))
+
+    @property
+    def message(self) -> str:
+        """The first message: enough where only one thing can be wrong."""
+        return self.errors[0][1] if self.errors else ""
+
+    @property
+    def field(self) -> str | None:
+        return self.errors[0][0] if self.errors else None
 
 
 def wants_json() -> bool:

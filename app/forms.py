@@ -9,6 +9,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.errors import DomainError
+
+CHOICE_MESSAGE = _l("Please choose one of the offered values.")
+PLEASE_CHOOSE = _l("– please choose –")
+
+
+def web_address(form, field) -> None:
+    """Only http(s) links: a ``javascript:`` URL on the event page would be an attack."""
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError(_l("Please enter a web address starting with https:// or http://."))
+
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
@@ -59,18 +70,12 @@ class MultiCheckboxField(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
-def put_errors(form, errors: list[tuple[str, str]], renames: dict[str, str] | None = None
-               ) -> list[str]:
-    """Attach a service's (field, message) pairs to the form's fields.
-
-    ``renames`` maps a service's field name to the form's; messages without a matching
-    field are returned, for the top of the form.
-    """
-    unplaced = []
-    for name, message in errors:
-        field = form._fields.get((renames or {}).get(name, name))
+def put_errors(form, error: DomainError, renames: dict[str, str] | None = None) -> None:
+    """Show a domain error on the form: each (field, message) pair on its field, the rest
+    at the top of the form. ``renames`` maps a service's field name to the form's."""
+    for name, message in error.errors:
+        field = form._fields.get((renames or {}).get(name, name)) if name else None
         if field is not None:
             field.errors = [*field.errors, message]
         else:
-            unplaced.append(message)
-    return unplaced
+            form.form_errors.append(message)

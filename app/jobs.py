@@ -116,9 +116,9 @@ def deliver_outbox_job(app: Flask) -> object | None:
 
 def scan_clashes_job(app: Flask) -> object | None:
     """Re-scan every event for date clashes; accepted clashes stay accepted until an
-    event moves (see clashes.services.scan_all). New clashes are announced by e-mail."""
+    event moves (see clashes.scan.scan_all). New clashes are announced by e-mail."""
     from app.clashes.notifications import scan_found
-    from app.clashes.services import scan_all
+    from app.clashes.scan import scan_all
     from app.extensions import db
 
     with app.app_context(), single_instance("scan-clashes") as allowed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -9,7 +10,9 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
+from app.i18n import format_day, format_time
+from app.reference.codes import AUDIENCES, EVENT_TYPES, ROLES, STATUSES
+from app.time import to_local
 
 
 def register(app: Flask) -> None:
@@ -25,6 +28,8 @@ def layout_helpers() -> dict:
         "event_type_label": lambda code: EVENT_TYPES.get(code, code),
         "audience_label": lambda code: AUDIENCES.get(code, code),
         "status_label": lambda code: STATUSES.get(code, code),
+        "moment": moment,
+        "roles": ROLES,
     }
 
 
@@ -50,3 +55,9 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+def moment(value: datetime | None, with_time: bool = True) -> str:
+    """A stored instant as a short local date (and time) for tables."""
+    if value is None:
+        return ""
+    day = format_day(to_local(value).date(), "medium")
+    return f"{day}, {format_time(value)}" if with_time else day

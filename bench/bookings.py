@@ -151,8 +151,8 @@ def prepare(env: dict[str, str], companies: int, places: int):
             event = calendar.create_event(organisation, organiser, calendar.EventData(
                 title=title, event_type="training_fair", venue=venue, all_day=False,
                 starts_at=local_to_utc(day, clock(9)), ends_at=local_to_utc(day, clock(15)),
-                audiences=["pupils", "parents"], industries=["CROSS"]))
-            calendar.change_status(event, organiser, "published")
+                audiences=["pupils", "parents"], industries=["CROSS"]), now=now_utc())
+            calendar.change_status(event, organiser, "published", now=now_utc())
             booths.configure_fair(event, organiser, booths.FairSetupData(
                 opens_at=now - timedelta(hours=1), closes_at=event.starts_at - timedelta(days=1),
                 approval="auto"), now)

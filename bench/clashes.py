@@ -7,13 +7,13 @@ synthetic events at the real municipalities of the five districts and times:
   and separately turning its compact result into ``Clash`` values;
 - the same scan against the naive pairwise reference on the first ``--naive`` events,
   checking that both find exactly the same clashes;
-- reading all events from the database for a scan (``services.load_slots``);
-- the check of one candidate event (``services.check_candidate``) with all events in a
+- reading all events from the database for a scan (``inputs.load_slots``);
+- the check of one candidate event (``check.check_candidate``) with all events in a
   throw-away SQLite database (or ``--database-url``): ``--checks`` different candidates,
   median and 95th percentile, without and with the German and English explanations
   (the form and the API show them).
 
-Storing a million clashes (``services.scan_all``) is not timed here.
+Storing a million clashes (``scan.scan_all``) is not timed here.
 Wall-clock and CPU times are both printed: on a busy machine they differ.
 
 Targets (issue): full scan under 1 s, single check under 5 ms.
@@ -39,7 +39,9 @@ from app import create_app  # noqa: E402
 from app.accounts.models import Organisation  # noqa: E402
 from app.calendar import services as calendar  # noqa: E402
 from app.calendar.models import Event, EventAudience, Venue  # noqa: E402
-from app.clashes import engine, services  # noqa: E402
+from app.clashes import check as clash_check  # noqa: E402
+from app.clashes import engine  # noqa: E402
+from app.clashes import inputs as clash_inputs  # noqa: E402
 from app.clashes.blackout import load_shipped_calendars  # noqa: E402
 from app.clashes.rules import Slot, audience_mask  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -100,7 +102,7 @@ def slots_of(rows: list[dict]) -> list[Slot]:
     for row in rows:
         if row["status"] == "cancelled":
             continue
-        first, last = services._local_days(row["starts_at"], row["ends_at"], row["first_day"],
+        first, last = clash_inputs.local_days(row["starts_at"], row["ends_at"], row["first_day"],
                                            row["last_day"])
         slots.append(Slot(row["id"], row["organisation_id"], row["event_type"], row["status"],
                           row["venue_id"], row["_district"], int(row["starts_at"].timestamp()),
@@ -169,10 +171,10 @@ def main() -> None:
 
 def report(app, args, rows: list[dict]) -> None:
     slots = slots_of(rows)
-    config = services.clash_config()
-    borders = services.neighbours()
-    periods = services.blackout_periods()
-    holidays = services.public_holidays(FIRST_DAY, FIRST_DAY + timedelta(days=YEARS * 366))
+    config = clash_inputs.clash_config()
+    borders = clash_inputs.neighbours()
+    periods = clash_inputs.blackout_periods()
+    holidays = clash_inputs.public_holidays(FIRST_DAY, FIRST_DAY + timedelta(days=YEARS * 366))
     districts = sorted({slot.district for slot in slots})
     print(f"{len(rows):,} synthetic events, {FIRST_DAY.year}–{FIRST_DAY.year + YEARS - 1}, "
           f"districts {', '.join(districts)}, {len({r['venue_id'] for r in rows})} venues "
@@ -210,7 +212,7 @@ def report(app, args, rows: list[dict]) -> None:
     print(f"inserted {len(rows):,} events into {db.engine.dialect.name} in "
           f"{time.perf_counter() - start:.1f} s")
 
-    wall, cpu, loaded = timed(services.load_slots, 1)
+    wall, cpu, loaded = timed(clash_inputs.load_slots, 1)
     print(f"reading all events for a scan (load_slots): {wall:.2f} s (CPU {cpu:.2f} s), "
           f"{len(loaded):,} events, same as generated: {set(loaded) == set(slots)}")
     if set(loaded) != set(slots):
@@ -229,7 +231,7 @@ def report(app, args, rows: list[dict]) -> None:
             starts_at=local_to_utc(day, clock(hour)), ends_at=local_to_utc(day, clock(hour + 4)),
             audiences=list(PROFILES[event_type]), industries=["CROSS"],
         ), rng.choice(list(organisations.values()))))
-    services.check_candidate(*candidates[0])  # warm up caches
+    clash_check.check_candidate(*candidates[0])  # warm up caches
     check_candidates(candidates, len(rows))
 
 
@@ -238,7 +240,7 @@ def check_candidates(candidates: list, stored: int) -> None:
         samples, cpu, total = [], [], 0
         for data, organisation in candidates:
             start, start_cpu = time.perf_counter(), time.process_time()
-            findings = services.check_candidate(data, organisation)
+            findings = clash_check.check_candidate(data, organisation)
             if explained:
                 for finding in findings:
                     finding.messages  # noqa: B018 - rendering is what is timed

@@ -28,7 +28,7 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.reference.loader import load_reference_data
 from app.reference.models import Municipality
-from app.time import local_to_utc, local_today
+from app.time import local_to_utc, local_today, now_utc
 from config import normalise_database_url
 
 REFERENCE_TABLES = {
@@ -242,10 +242,10 @@ def make_event(app, make_organisation) -> Callable[..., Event]:
             data.first_day, data.last_day = day, all_day_until
         else:
             data.starts_at, data.ends_at = local_to_utc(day, start), local_to_utc(day, end)
-        event = calendar.create_event(organisation, None, data)
+        event = calendar.create_event(organisation, None, data, now=now_utc())
         for step in {"draft": [], "planned": ["planned"], "published": ["published"],
                      "cancelled": ["published", "cancelled"]}[status]:
-            calendar.change_status(event, None, step)
+            calendar.change_status(event, None, step, now=now_utc())
         db.session.commit()
         return event
 

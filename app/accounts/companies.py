@@ -28,6 +28,7 @@ from sqlalchemy import func, or_, select
 
 from app.accounts import services as accounts
 from app.accounts.models import Company, User
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Industry, Municipality, Occupation
 
@@ -46,15 +47,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()/ .-]{3,40}$")
 
 
-class CompanyError(Exception):
-    """Input broke a rule; ``errors`` are (field, message) pairs."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _, message in errors))
-        self.errors = errors
+class CompanyError(DomainError):
+    """A company's data breaks a rule."""
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """The uploaded file cannot be read at all (one message for the whole file)."""
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.forms import BaseForm, options
+from app.accounts import companies
+from app.accounts.models import Company
+from app.forms import BaseForm, MultiCheckboxField, options
 from app.reference.codes import LANGUAGES
 
 MAX_PASSWORD_LENGTH = 200
@@ -70,3 +81,44 @@ class TokenForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """A button that changes something (revoke a token): only the CSRF token."""
+
+
+class CompanyProfileForm(BaseForm):
+    municipality = SelectField(_l("Municipality"),
+                               invalid_choice_message=_l("Please choose only offered values."))
+    industries = MultiCheckboxField(_l("Industries"))
+    occupations = MultiCheckboxField(
+        _l("Apprenticeship occupations offered"),
+        description=_l("Schools can find fairs by the occupations their exhibitors offer."))
+    website = StringField(_l("Website"), validators=[Length(max=companies.MAX_WEBSITE)])
+    contact_email = StringField(
+        _l("Contact e-mail address"), validators=[Length(max=companies.MAX_EMAIL)],
+        description=_l("For the organisers only; never shown publicly."))
+    contact_phone = StringField(
+        _l("Contact telephone"), validators=[Length(max=companies.MAX_PHONE)],
+        description=_l("For the organisers only; never shown publicly."))
+    description = TextAreaField(_l("About the company"),
+                                validators=[Length(max=companies.MAX_DESCRIPTION)])
+
+    @classmethod
+    def of(cls, company: Company) -> Self:
+        """The form showing ``company``'s profile (and its name, where the form has one)."""
+        form = cls(formdata=None, data={
+            "name": company.name,
+            "municipality": str(company.municipality_id or ""),
+            "industries": [i.code for i in company.industries],
+            "occupations": [str(o.id) for o in company.occupations],
+            "website": company.website or "", "contact_email": company.contact_email or "",
+            "contact_phone": company.contact_phone or "",
+            "description": company.description or "",
+        })
+        form.fill_choices()
+        return form
+
+    def fill_choices(self) -> None:
+        self.municipality.choices = options(
+            [(m.id, m.name) for m in companies.all_municipalities()], blank=_l("– none –"))
+        self.industries.choices = options(
+            [(i.code, i.label) for i in companies.all_industries()])
+        self.occupations.choices = options(
+            [(o.id, o.name) for o in companies.all_occupations()])

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, Company, Organisation, User
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 from app.time import now_utc
@@ -17,12 +18,8 @@ from app.time import now_utc
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(Exception):
-    """A business rule was broken; ``errors`` are (field, message) pairs for the form."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _, message in errors))
-        self.errors = errors
+class AccountError(DomainError):
+    """An account rule was broken (password, e-mail address, role)."""
 
 
 def normalise_email(email: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -38,29 +36,12 @@ from app.accounts.security import (
 )
 from app.extensions import db, limiter
 from app.forms import put_errors
-from app.i18n import format_day, format_time
 from app.redirects import is_safe_next
-from app.reference.codes import ROLES
 from app.security import client_address, login_rate_limit
-from app.time import now_utc, to_local
+from app.time import now_utc
 
 bp = Blueprint("accounts", __name__)
 
-
-def moment(value: datetime | None, with_time: bool = True) -> str:
-    """A stored instant as a short local date (and time) for tables."""
-    if value is None:
-        return ""
-    day = format_day(to_local(value).date(), "medium")
-    return f"{day}, {format_time(value)}" if with_time else day
-
-
-def page_helpers() -> dict:
-    """What the account, editing and admin templates share."""
-    return {"moment": moment, "roles": ROLES}
-
-
-bp.context_processor(page_helpers)
 
 INVALID = 422
 
@@ -188,8 +169,7 @@ def account_password():
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            for message in put_errors(form, error.errors):
-                form.form_errors.append(message)
+            put_errors(form, error)
         else:
             audit("password.changed", current_user, user_target(current_user),
                   ip=client_address())
@@ -231,5 +211,3 @@ def revoke_token(token_id: int):
     flash(_("The token “%(label)s” has been revoked.", label=token.label), "success")
     return redirect(url_for("accounts.account"))
 
-
-from app.accounts import company_views as _company_views  # noqa: E402,F401  (registers the company pages)

@@ -15,10 +15,10 @@ the API.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -27,16 +27,32 @@ from wtforms.validators import DataRequired, Email, Length
 
 from app.accounts import companies
 from app.accounts import services as accounts
-from app.accounts.company_views import CompanyProfileForm
+from app.accounts.forms import CompanyProfileForm
 from app.accounts.models import Company, User
 from app.accounts.security import audit, user_target
-from app.admin.views import INVALID, bp
-from app.calendar.forms import CHOICE_MESSAGE
+from app.admin.views import labels
 from app.extensions import db
-from app.forms import BaseForm, options, put_errors
+from app.forms import CHOICE_MESSAGE, BaseForm, options, put_errors
 from app.reference.codes import LANGUAGES
 from app.reference.models import Industry, Municipality
 from app.security import client_address
+
+bp = Blueprint("admin_companies", __name__, url_prefix="/admin")
+bp.context_processor(labels)
+
+INVALID = 422
+# Pages that organisers may use too (the company import provisions their exhibitors).
+ORGANISER_ENDPOINTS = frozenset({"admin_companies.import_companies",
+                                 "admin_companies.confirm_company_import"})
+
+
+@bp.before_request
+@login_required
+def require_admin():
+    """Admins; organisers only for the import. Anonymous visitors are sent to log in."""
+    if not current_user.is_admin and not (
+            current_user.is_organiser and request.endpoint in ORGANISER_ENDPOINTS):
+        abort(403)
 
 
 class ImportUploadForm(BaseForm):
@@ -220,7 +236,7 @@ def company(company_id: int):
             companies.update_company(found, data, current_user)
         except companies.CompanyError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
         else:
             after = _company_fields(found)
             changes = {key: [before[key], after[key]] for key in after
@@ -230,7 +246,7 @@ def company(company_id: int):
                       ip=client_address(), company_id=found.id, changes=changes)
             db.session.commit()
             flash(_("The company “%(name)s” has been saved.", name=found.name), "success")
-            return redirect(url_for("admin.company", company_id=found.id))
+            return redirect(url_for("admin_companies.company", company_id=found.id))
     return _render_company(found, INVALID, form=form)
 
 
@@ -247,7 +263,7 @@ def add_company_user(company_id: int):
             name=form.name.data or None, language=form.language.data)
     except accounts.AccountError as error:
         db.session.rollback()
-        form.form_errors.extend(put_errors(form, error.errors))
+        put_errors(form, error)
         return _render_company(found, INVALID, user_form=form)
     audit("user.created", current_user, user_target(user), ip=client_address(),
           role="company", company=found.name)
@@ -255,4 +271,4 @@ def add_company_user(company_id: int):
     flash(_("The user %(email)s has been created.", email=user.email), "success")
     if generated:
         return _render_company(found, shown_password=(user.email, generated))
-    return redirect(url_for("admin.company", company_id=found.id) + "#users")
+    return redirect(url_for("admin_companies.company", company_id=found.id) + "#users")

@@ -8,9 +8,8 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, URLFiel
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from app.accounts.models import Company, Organisation
-from app.calendar.forms import CHOICE_MESSAGE, web_address
 from app.extensions import db
-from app.forms import BaseForm, options
+from app.forms import CHOICE_MESSAGE, BaseForm, options, web_address
 from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
 
 

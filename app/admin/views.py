@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from app.accounts import services as accounts
 from app.accounts.models import Company, Organisation, User
 from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
-from app.accounts.views import page_helpers
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
 from app.calendar.models import Event
 from app.extensions import db
@@ -30,19 +29,15 @@ from app.security import client_address
 from app.time import now_utc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-bp.context_processor(page_helpers)
 
 INVALID = 422
-# Admin pages that organisers may use too (the company import provisions their exhibitors).
-ORGANISER_ENDPOINTS = frozenset({"admin.import_companies", "admin.confirm_company_import"})
 
 
 @bp.before_request
 @login_required
 def require_admin():
     """Admins only; anonymous visitors are sent to the login page first."""
-    if not current_user.is_admin and not (
-            current_user.is_organiser and request.endpoint in ORGANISER_ENDPOINTS):
+    if not current_user.is_admin:
         abort(403)
 
 
@@ -91,7 +86,7 @@ def organisations():
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
         else:
             audit("organisation.created", current_user, f"organisation {organisation.name}",
                   ip=client_address(), organisation_id=organisation.id,
@@ -118,7 +113,7 @@ def edit_organisation(organisation_id: int):
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
         else:
             after = _organisation_fields(organisation)
             changes = {key: [before[key], after[key]] for key in after
@@ -166,7 +161,7 @@ def users():
         )
     except accounts.AccountError as error:
         db.session.rollback()
-        form.form_errors.extend(put_errors(form, error.errors))
+        put_errors(form, error)
         return _render_users(form, INVALID)
     audit("user.created", current_user, user_target(user), ip=client_address(),
           role=user.role, organisation=organisation.name if user.organisation else None,
@@ -249,5 +244,3 @@ def jobs():
     return render_template("admin/jobs.html", rows=rows, outcomes=outcomes,
                            heartbeat=runs.heartbeat_status(now))
 
-
-from app.admin import companies as _companies  # noqa: E402,F401  (registers the import views)

@@ -9,15 +9,15 @@ booking that the token's user may not see is a 404, exactly like one that does n
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import Response, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import fields
 from marshmallow.validate import Length, OneOf, Range
 
 from app.accounts.models import User
+from app.api.access import in_english, visible_event
 from app.api.auth import OPTIONAL_TOKEN, TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, error_response, protect
-from app.api.events import _visible_event, in_english
+from app.api.errors import api_abort, documented_errors, protect
 from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
 from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
@@ -38,21 +38,8 @@ bookings_blp = Blueprint(
 )
 
 
-def handle_booking_error(error: booths.BookingError) -> Response:
-    """A broken booking rule: 403 (not allowed), 422 (bad input) or 409 (the state of the
-    fair or booking does not allow it, e.g. registration closed, already booked)."""
-    db.session.rollback()
-    if isinstance(error, booths.BookingDenied):
-        return error_response(403, "forbidden", error.message)
-    if isinstance(error, booths.BookingInvalid):
-        return error_response(422, "validation_failed", error.message,
-                              {error.field or "body": [error.message]})
-    return error_response(409, error.code, error.message)
-
-
 for _blueprint in (booth_events_blp, bookings_blp):
     protect(_blueprint)
-    _blueprint.register_error_handler(booths.BookingError, handle_booking_error)
 
 
 # --- schemas -----------------------------------------------------------------------------
@@ -184,7 +171,7 @@ def list_categories(event_id: int):
     404 for events you may not see and for events that take no exhibitors.
     """
     user = token_user()
-    event = _visible_event(event_id, user)
+    event = visible_event(event_id, user)
     setup = booths.setup_of(event)
     if setup is None or not (setup.takes_exhibitors or booths.can_manage(user, event)):
         api_abort(404, "not_found", "This event takes no exhibitors.")
@@ -209,7 +196,7 @@ def list_categories(event_id: int):
 def list_event_bookings(event_id: int, status: list[str] | None = None):
     """All bookings of a fair, by category, status and arrival (its organisers only)."""
     user = _require_token()
-    event = _visible_event(event_id, user)
+    event = visible_event(event_id, user)
     if not booths.can_manage(user, event):
         api_abort(403, "forbidden", "Only the organisers of this fair see its bookings.")
     items = db.session.execute(booths.event_bookings(event, status)).scalars().all()

@@ -13,9 +13,17 @@ from marshmallow.validate import Length, OneOf, Range
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.api.access import editable_event, in_english, organisation_for
 from app.api.auth import TOKEN, token_user
+from app.api.clash_schemas import (
+    RULE_HELP,
+    BlackoutRefSchema,
+    ClashEventSchema,
+    FindingSchema,
+    LanguagesSchema,
+)
 from app.api.errors import api_abort, documented_errors, protect
-from app.api.events import _editable_event, _merge, _organisation_for, in_english
+from app.api.event_input import merge_event_fields
 from app.api.schemas import (
     MAX_ID,
     MAX_PAGE,
@@ -25,11 +33,15 @@ from app.api.schemas import (
     Text,
 )
 from app.calendar import services as calendar
-from app.clashes import services as clashes
+from app.clashes import board as clash_board
+from app.clashes import check as clash_check
+from app.clashes import explain as clash_explain
+from app.clashes import notes as clash_notes
 from app.clashes.models import CLASH_STATUSES, Clash
 from app.clashes.rules import RULES
 from app.extensions import db
-from app.reference.codes import DISTRICT_CODES, STATUSES
+from app.reference.codes import DISTRICT_CODES
+from app.time import now_utc
 
 blp = Blueprint(
     "clashes", __name__, url_prefix="/api/v1/clashes",
@@ -43,54 +55,6 @@ MAX_WINDOW = 366
 
 
 # --- schemas -------------------------------------------------------------------------------
-
-
-class LanguagesSchema(ma.Schema):
-    de = fields.String(required=True)
-    en = fields.String(required=True)
-
-
-class ClashEventSchema(ma.Schema):
-    """An event taking part in a clash, with what organisers need to talk to each other."""
-
-    id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    type = fields.String(required=True)
-    status = fields.String(required=True, validate=OneOf(list(STATUSES)))
-    all_day = fields.Boolean(required=True)
-    start = LocalDateTime(required=True)
-    end = LocalDateTime(required=True)
-    first_day = fields.Date(required=True, allow_none=True)
-    last_day = fields.Date(required=True, allow_none=True)
-    venue = fields.String(required=True)
-    municipality = fields.String(required=True)
-    district = fields.String(required=True, validate=OneOf(DISTRICT_CODES))
-    organisation = fields.String(required=True)
-    organisation_id = fields.Integer(required=True)
-    contact_name = fields.String(required=True, allow_none=True)
-    contact_email = fields.String(required=True, allow_none=True)
-    contact_phone = fields.String(required=True, allow_none=True)
-
-    @ma.pre_dump
-    def _plain(self, event, **kwargs):
-        return {
-            "id": event.id, "title": event.title, "type": event.event_type,
-            "status": event.status, "all_day": event.all_day, "start": event.starts_at,
-            "end": event.ends_at, "first_day": event.first_day, "last_day": event.last_day,
-            "venue": event.venue.name, "municipality": event.venue.municipality.name,
-            "district": event.venue.municipality.district_code,
-            "organisation": event.organisation.name,
-            "organisation_id": event.organisation_id, "contact_name": event.contact_name,
-            "contact_email": event.contact_email, "contact_phone": event.contact_phone,
-        }
-
-
-class BlackoutRefSchema(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    calendar = fields.String(required=True, attribute="calendar.name")
-    first_day = fields.Date(required=True)
-    last_day = fields.Date(required=True)
 
 
 class ActionSchema(ma.Schema):
@@ -107,16 +71,12 @@ class ActionSchema(ma.Schema):
                 "user": (user.name or user.email) if user else None}
 
 
-_RULE_HELP = ("`same_venue` and `same_district` are hard; `neighbour_district`, "
-              "`too_close`, `public_holiday` and `blackout` are soft.")
-
-
 class ClashSchema(ma.Schema):
     """A stored clash, seen from your organisation's event (`event`)."""
 
     id = fields.Integer(required=True)
     rule = fields.String(required=True, validate=OneOf(list(RULES)),
-                         metadata={"description": _RULE_HELP})
+                         metadata={"description": RULE_HELP})
     severity = fields.String(required=True, validate=OneOf(["hard", "soft"]))
     status = fields.String(required=True, validate=OneOf(CLASH_STATUSES))
     active = fields.Boolean(required=True, metadata={
@@ -166,18 +126,6 @@ class CheckInputSchema(EventCreateSchema):
     keep_weekday = fields.Boolean(load_default=True)
 
 
-class FindingSchema(ma.Schema):
-    rule = fields.String(required=True, validate=OneOf(list(RULES)),
-                         metadata={"description": _RULE_HELP})
-    severity = fields.String(required=True, validate=OneOf(["hard", "soft"]))
-    other_event = fields.Nested(ClashEventSchema, required=True, allow_none=True,
-                                attribute="other")
-    blackout = fields.Nested(BlackoutRefSchema, required=True, allow_none=True,
-                             attribute="period")
-    holiday = fields.Date(required=True, allow_none=True)
-    explanation = fields.Nested(LanguagesSchema, required=True, attribute="messages")
-
-
 class CheckResultSchema(ma.Schema):
     clashes = fields.List(fields.Nested(FindingSchema), required=True)
     hard = fields.Integer(required=True)
@@ -187,11 +135,11 @@ class CheckResultSchema(ma.Schema):
 
 
 class AcceptInputSchema(ma.Schema):
-    note = Text(required=True, validate=Length(1, clashes.MAX_NOTE))
+    note = Text(required=True, validate=Length(1, clash_notes.MAX_NOTE))
 
 
 class ResolveInputSchema(ma.Schema):
-    note = Text(allow_none=True, validate=Length(max=clashes.MAX_NOTE))
+    note = Text(allow_none=True, validate=Length(max=clash_notes.MAX_NOTE))
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -217,7 +165,7 @@ def list_clashes(page: int, per_page: int, include_gone: bool, status=None, seve
                  district=None, event=None):
     """Clashes of your organisation's events (admins: all), earliest event first."""
     user = organiser()
-    query = clashes.clashes_for(user, status=status, severity=severity, district=district,
+    query = clash_board.clashes_for(user, status=status, severity=severity, district=district,
                                 event_id=event, include_gone=include_gone)
     total = db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
@@ -241,22 +189,22 @@ def check(fields_: dict):
     `keep_weekday` is false) without any clash or holiday warning.
     """
     user = organiser()
-    editing = _editable_event(fields_["event_id"], user) if "event_id" in fields_ else None
+    editing = editable_event(fields_["event_id"], user) if "event_id" in fields_ else None
     organisation = (editing.organisation if editing and user.is_admin
                     and "organisation_id" not in fields_
-                    else _organisation_for(user, fields_.get("organisation_id")))
+                    else organisation_for(user, fields_.get("organisation_id")))
     data = calendar.EventData(title=fields_.get("title") or "-", event_type=fields_["type"],
                               venue=None, all_day=bool(fields_.get("all_day")))
-    _merge(data, fields_)
+    merge_event_fields(data, fields_)
     if not data.industries:
         data.industries = ["CROSS"]
     try:
         calendar.validate_event_data(data)
-        findings = clashes.check_candidate(data, organisation,
+        findings = clash_check.check_candidate(data, organisation,
                                            event_id=editing.id if editing else None)
         suggestions = []
         if "suggest_days" in fields_:
-            suggestions = clashes.suggest_free_dates(
+            suggestions = clash_check.suggest_free_dates(
                 data, organisation, window_days=fields_["suggest_days"],
                 keep_weekday=fields_["keep_weekday"],
                 event_id=editing.id if editing else None)
@@ -282,7 +230,7 @@ def accept(fields_: dict, clash_id: int):
     the two events moves."""
     user = organiser()
     clash = _clash(clash_id, user)
-    _settle(clashes.accept, clash, user, fields_["note"])
+    _settle(clash_board.accept, clash, user, fields_["note"])
     return _dump(clash, user)
 
 
@@ -296,7 +244,7 @@ def resolve(fields_: dict, clash_id: int):
     """Mark the clash as settled, with an optional note."""
     user = organiser()
     clash = _clash(clash_id, user)
-    _settle(clashes.resolve, clash, user, fields_.get("note"))
+    _settle(clash_board.resolve, clash, user, fields_.get("note"))
     return _dump(clash, user)
 
 
@@ -306,18 +254,13 @@ def resolve(fields_: dict, clash_id: int):
 def _clash(clash_id: int, user: User) -> Clash:
     """The clash if ``user`` may see it; the same 404 otherwise."""
     clash = db.session.get(Clash, clash_id) if 1 <= clash_id <= MAX_ID else None
-    if clash is None or not clashes.can_view(user, clash):
+    if clash is None or not clash_board.can_view(user, clash):
         api_abort(404, "not_found", "No such clash.")
     return clash
 
 
 def _settle(action, clash: Clash, user: User, note: str | None) -> None:
-    try:
-        action(clash, user, note)
-    except clashes.ClashPermissionError as error:
-        api_abort(403, "forbidden", error.message)
-    except clashes.ClashError as error:
-        api_abort(422, "validation_failed", error.message, fields={"note": [error.message]})
+    action(clash, user, note, now=now_utc())
     db.session.commit()
 
 
@@ -331,6 +274,6 @@ def _dump(clash: Clash, user: User) -> dict:
         "id": clash.id, "rule": clash.rule, "severity": clash.severity,
         "status": clash.status, "active": clash.active, "event": event,
         "other_event": other, "blackout": clash.blackout_period, "holiday": clash.holiday,
-        "explanation": clashes.clash_messages(clash, event), "note": clash.note,
+        "explanation": clash_explain.clash_messages(clash, event), "note": clash.note,
         "decided_at": clash.decided_at, "actions": clash.actions,
     }

@@ -15,9 +15,9 @@ from marshmallow.validate import Length
 from app.accounts import companies
 from app.accounts import services as accounts
 from app.accounts.security import audit, user_target
+from app.api.access import in_english
 from app.api.auth import TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, error_response, protect
-from app.api.events import in_english
+from app.api.errors import api_abort, documented_errors, protect
 from app.api.schemas import RefSchema, Text
 from app.extensions import db
 from app.security import client_address
@@ -27,15 +27,6 @@ blp = Blueprint(
     description="Member companies: admins provision a company with its first user.",
 )
 protect(blp)
-
-
-@blp.errorhandler(companies.CompanyError)
-def handle_company_error(error: companies.CompanyError):
-    db.session.rollback()
-    found: dict[str, list[str]] = {}
-    for name, message in error.errors:
-        found.setdefault(name or "body", []).append(str(message))
-    return error_response(422, "validation_failed", "Some fields are not valid.", found)
 
 
 class IndustryRefSchema(ma.Schema):

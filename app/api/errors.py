@@ -16,7 +16,7 @@ from flask import Response, current_app, jsonify, request
 from flask_smorest import abort
 from werkzeug.exceptions import HTTPException
 
-from app.calendar.services import EventError
+from app.errors import DomainError
 from app.extensions import db
 
 CODES = {
@@ -128,14 +128,16 @@ def handle_http_exception(error: HTTPException) -> Response:
     return error_response(status, data.get("error_code"), message, fields, data.get("headers"))
 
 
-def handle_event_error(error: EventError) -> Response:
-    """A broken business rule from ``calendar.services``: 422 with the fields named as
-    in the API."""
+def handle_domain_error(error: DomainError) -> Response:
+    """A rule of the domain refused the request, in any area: its status and stable code;
+    for invalid input (422) the fields, named as in the API. Nothing is kept."""
     db.session.rollback()
     fields: dict[str, list[str]] = {}
-    for name, message in error.errors:
-        fields.setdefault(FIELD_NAMES.get(name, name), []).append(str(message))
-    return error_response(422, "validation_failed", MESSAGES[422], fields)
+    if error.status == 422:
+        for name, message in error.errors:
+            fields.setdefault(FIELD_NAMES.get(name, name) if name else "body", []).append(message)
+    message = error.message if len(error.errors) == 1 else MESSAGES.get(error.status)
+    return error_response(error.status, error.code, message, fields)
 
 
 def check_json_body() -> None:
@@ -157,7 +159,7 @@ def check_json_body() -> None:
 def protect(blueprint) -> None:
     """Give an API blueprint the JSON error handlers and the body check."""
     blueprint.register_error_handler(HTTPException, handle_http_exception)
-    blueprint.register_error_handler(EventError, handle_event_error)
+    blueprint.register_error_handler(DomainError, handle_domain_error)
     blueprint.before_request(check_json_body)
 
 

@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy import select
 
+from app.api.access import in_english
 from app.api.errors import protect
-from app.api.events import in_english
 from app.extensions import db
 from app.reference.models import Occupation
 

@@ -122,8 +122,8 @@ class ErrorBodySchema(ma.Schema):
         metadata={"description": "Messages per input field; nested fields are dotted, "
                   "e.g. `audiences.0.code` or `venue.municipality`."},
     )
-    # The check endpoint's schema (by name: it lives with the clash API).
-    clashes = fields.List(fields.Nested("app.api.clashes.FindingSchema"), metadata={
+    # The check endpoint's schema (by name: it builds on this module).
+    clashes = fields.List(fields.Nested("app.api.clash_schemas.FindingSchema"), metadata={
         "description": "Only with the code `hard_clash` (409): the hard clashes the change "
                        "would cause; repeat it with `clash_acknowledgement` to save anyway."})
 

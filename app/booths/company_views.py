@@ -24,7 +24,6 @@ from sqlalchemy import select
 
 from app.accounts.models import Company
 from app.accounts.security import audit
-from app.accounts.views import page_helpers
 from app.booths import feed
 from app.booths import services as booths
 from app.booths.forms import (
@@ -42,7 +41,6 @@ from app.security import client_address
 from app.time import now_utc
 
 bp = Blueprint("booths", __name__)
-bp.context_processor(page_helpers)
 bp.context_processor(labels)
 
 INVALID = 422
@@ -192,7 +190,7 @@ def book(event_id: int):
                 booking = booths.book(company, category, details, current_user, now)
             except booths.BookingError as error:
                 db.session.rollback()
-                form.form_errors.extend(put_errors(form, error.errors, BOOKING_FIELDS))
+                put_errors(form, error, BOOKING_FIELDS)
             else:
                 db.session.commit()
                 return redirect(url_for("booths.booking", booking_id=booking.id, new=1))

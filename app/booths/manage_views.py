@@ -24,7 +24,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.accounts.models import Company
-from app.accounts.views import page_helpers
 from app.booths import exports
 from app.booths import services as booths
 from app.booths.codes import BOOKING_STATUSES
@@ -44,7 +43,6 @@ from app.forms import put_errors
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
 
 bp = Blueprint("manage_booths", __name__)
-bp.context_processor(page_helpers)
 bp.context_processor(labels)
 
 INVALID = 422
@@ -188,7 +186,7 @@ def save_setup(event_id: int):
                                       "go forward that night. Please choose another."))
         except booths.BookingError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors, SETUP_FIELDS))
+            put_errors(form, error, SETUP_FIELDS)
         else:
             db.session.commit()
             flash(_("The booth sign-up is saved."), "success")
@@ -206,7 +204,7 @@ def add_category(event_id: int):
             category = booths.add_category(event, current_user, category_data(form))
         except booths.BookingError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors, CATEGORY_FIELDS))
+            put_errors(form, error, CATEGORY_FIELDS)
         else:
             db.session.commit()
             flash(_("The category “%(name)s” is added.", name=category.name), "success")
@@ -235,7 +233,7 @@ def edit_category(event_id: int, category_id: int):
                 booths.update_category(category, current_user, category_data(form), now_utc())
             except booths.BookingError as error:
                 db.session.rollback()
-                form.form_errors.extend(put_errors(form, error.errors, CATEGORY_FIELDS))
+                put_errors(form, error, CATEGORY_FIELDS)
             else:
                 db.session.commit()
                 flash(_("The category “%(name)s” is saved.", name=category.name), "success")
@@ -321,7 +319,7 @@ def add_by_hand(event_id: int):
                 current_user, now_utc())
         except booths.BookingError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
         else:
             db.session.commit()
             flash(_("The booking of %(company)s is entered: %(status)s.",

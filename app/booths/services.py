@@ -52,6 +52,7 @@ from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, HOLDS_PLACE, MAX_S
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventChange
 from app.calendar.services import can_edit, can_view
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Occupation
 from app.time import as_utc, now_utc, to_local
@@ -63,22 +64,14 @@ MAX_REMARKS = 2000
 MAX_POWER_NEEDS = 200
 
 
-class BookingError(Exception):
-    """A business rule was broken. ``code`` is stable (API), ``message`` is for people,
+class BookingError(DomainError):
+    """A booking rule was broken: ``code`` is stable (API), the message is for people,
     ``field`` names the input at fault (or None for the whole request)."""
 
     status = 409
 
     def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    @property
-    def errors(self) -> list[tuple[str, str]]:
-        """(field, message) pairs for a form, like ``calendar.services.EventError``."""
-        return [(self.field or "", self.message)]
+        super().__init__(message, field=field, code=code)
 
 
 class BookingInvalid(BookingError):

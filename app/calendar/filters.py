@@ -11,17 +11,15 @@ from sqlalchemy import Select, select
 
 from app import signals
 from app.calendar.models import Event, EventAudience, Venue
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
 from app.reference.models import District, Industry, Municipality, Occupation
 from app.time import day_span_utc, local_midnight_utc
 
 
-class FilterError(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
-        self.message = message
+class FilterError(DomainError):
+    """A filter parameter that is not understood; ``field`` names the parameter."""
 
 
 MAX_FILTER_VALUES = 20
@@ -52,13 +50,12 @@ class EventFilter:
         ):
             given = [value.strip() for value in args.getlist(name) if value.strip()]
             if len(given) > MAX_FILTER_VALUES:
-                raise FilterError(name, f"Too many values for '{name}'.")
+                raise FilterError(f"Too many values for '{name}'.", field=name)
             unknown = [value for value in given if value not in allowed]
             if unknown:
                 raise FilterError(
-                    name,
-                    f"Unknown {name} code {unknown[0][:40]!r}; known codes: {', '.join(allowed)}.",
-                )
+                    f"Unknown {name} code {unknown[0][:40]!r}; known codes: "
+                    f"{', '.join(allowed)}.", field=name)
             values[attribute] = tuple(dict.fromkeys(given))
         values["occupations"] = _occupation_ids(args.getlist("occupation"))
         for name, attribute in zip(date_names, ("date_from", "date_to"), strict=True):
@@ -71,9 +68,10 @@ class EventFilter:
             except ValueError:
                 values[attribute] = None
             if values[attribute] is None:
-                raise FilterError(name, f"'{name}' must be a date like 2027-03-14.")
+                raise FilterError(f"'{name}' must be a date like 2027-03-14.", field=name)
         if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
-            raise FilterError(date_names[1], f"'{date_names[1]}' is before '{date_names[0]}'.")
+            raise FilterError(f"'{date_names[1]}' is before '{date_names[0]}'.",
+                              field=date_names[1])
         return cls(**values)
 
     def to_args(self) -> dict[str, list[str] | str]:
@@ -113,15 +111,15 @@ def _occupation_ids(raw: list[str]) -> tuple[int, ...]:
     """``occupation`` parameters: ids of known occupations (FilterError otherwise)."""
     given = [value.strip() for value in raw if value.strip()]
     if len(given) > MAX_FILTER_VALUES:
-        raise FilterError("occupation", "Too many values for 'occupation'.")
+        raise FilterError("Too many values for 'occupation'.", field="occupation")
     if not all(value.isdigit() and len(value) <= 9 for value in given):
-        raise FilterError("occupation", "'occupation' takes occupation ids (numbers).")
+        raise FilterError("'occupation' takes occupation ids (numbers).", field="occupation")
     ids = tuple(dict.fromkeys(int(value) for value in given))
     if ids:
         known = set(db.session.execute(select(Occupation.id).where(Occupation.id.in_(ids)))
                     .scalars())
         if unknown := [value for value in ids if value not in known]:
-            raise FilterError("occupation", f"Unknown occupation id {unknown[0]}.")
+            raise FilterError(f"Unknown occupation id {unknown[0]}.", field="occupation")
     return ids
 
 
@@ -175,4 +173,4 @@ def filter_message(error: FilterError) -> str:
         "from": _("Please enter dates like 2027-03-14; the end must not be before the start."),
         "to": _("Please enter dates like 2027-03-14; the end must not be before the start."),
     }
-    return messages.get(error.name, _("The filter could not be understood."))
+    return messages.get(error.field, _("The filter could not be understood."))

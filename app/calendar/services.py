@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Organisation, User
 from app.calendar.filters import EventFilter
 from app.calendar.models import Event, EventAudience, EventChange, Venue
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import (
     AUDIENCES,
@@ -24,7 +25,7 @@ from app.reference.codes import (
     STATUSES,
 )
 from app.reference.models import Industry, Municipality
-from app.time import as_utc, day_span_utc, now_utc
+from app.time import as_utc, day_span_utc
 
 PUBLIC_STATUSES = ("published", "cancelled")
 # Allowed moves of the status; "cancelled" is final for subscribers' sake.
@@ -42,12 +43,8 @@ VISIBLE_FIELDS = (
 )
 
 
-class EventError(Exception):
-    """A business rule was broken; ``errors`` are (field, message) pairs for the form."""
-
-    def __init__(self, errors: list[tuple[str, str]]):
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors))
-        self.errors = errors
+class EventError(DomainError):
+    """An event's data breaks a rule of the calendar."""
 
 
 @dataclass
@@ -71,6 +68,20 @@ class EventData:
     contact_email: str | None = None
     contact_phone: str | None = None
     url: str | None = None
+
+
+def event_data(event: Event) -> EventData:
+    """A saved event's values as EventData, the shape every change starts from."""
+    grade_from, grade_to = event.pupil_grades
+    return EventData(
+        title=event.title, event_type=event.event_type, venue=event.venue,
+        all_day=event.all_day, first_day=event.first_day, last_day=event.last_day,
+        starts_at=event.starts_at, ends_at=event.ends_at,
+        description=event.description or "", audiences=event.audience_codes,
+        grade_from=grade_from, grade_to=grade_to, industries=event.industry_codes,
+        contact_name=event.contact_name, contact_email=event.contact_email,
+        contact_phone=event.contact_phone, url=event.url,
+    )
 
 
 def validate_event_data(data: EventData) -> None:
@@ -168,13 +179,14 @@ def _record(event: Event, actor: User | None, action: str, changes: dict, via: s
 
 
 def create_event(
-    organisation: Organisation, actor: User | None, data: EventData, *, via: str = "web"
+    organisation: Organisation, actor: User | None, data: EventData, *, now: datetime,
+    via: str = "web",
 ) -> Event:
-    """A new draft event of ``organisation``."""
+    """A new draft event of ``organisation`` (the bare record: ``app.planning.operations``
+    is the life cycle around it)."""
     validate_event_data(data)
     event = Event(organisation=organisation, status="draft", sequence=0)
     _apply(event, data)
-    now = now_utc()
     event.created_at = event.updated_at = now
     db.session.add(event)
     _record(event, actor, "created", {k: [None, v] for k, v in _snapshot(event).items()}, via)
@@ -182,7 +194,8 @@ def create_event(
     return event
 
 
-def update_event(event: Event, actor: User | None, data: EventData, *, via: str = "web") -> dict:
+def update_event(event: Event, actor: User | None, data: EventData, *, now: datetime,
+                 via: str = "web") -> dict:
     """Change an event; returns the changed fields ({} when nothing changed).
 
     A cancelled event is frozen: subscribers have already been told it is off.
@@ -196,20 +209,20 @@ def update_event(event: Event, actor: User | None, data: EventData, *, via: str 
     after = _snapshot(event)
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changes:
-        _touch(event, changes)
+        _touch(event, changes, now)
         _record(event, actor, "updated", changes, via)
     return changes
 
 
-def _touch(event: Event, changes: dict) -> None:
-    event.updated_at = now_utc()
+def _touch(event: Event, changes: dict, now: datetime) -> None:
+    event.updated_at = now
     if event.status in PUBLIC_STATUSES and any(name in VISIBLE_FIELDS for name in changes):
         event.sequence += 1
 
 
 def change_status(
-    event: Event, actor: User | None, status: str, *, reason: str | None = None,
-    via: str = "web",
+    event: Event, actor: User | None, status: str, *, now: datetime,
+    reason: str | None = None, via: str = "web",
 ) -> None:
     """Move an event along draft → planned → published → cancelled."""
     if status not in TRANSITIONS:
@@ -225,7 +238,6 @@ def change_status(
     if old in PUBLIC_STATUSES:
         event.sequence += 1
     event.status = status
-    now = now_utc()
     event.updated_at = now
     if status == "published":
         event.published_at = now

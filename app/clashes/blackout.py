@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod
+from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import AUDIENCES
 from app.time import now_utc
@@ -39,12 +40,8 @@ DEFAULT_AUDIENCES = ("pupils",)
 PRODID = "-//Messekalender Suedwestfalen//Blackout calendars//DE"
 
 
-class BlackoutError(ValueError):
-    """The file cannot be used; ``message`` says why in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class BlackoutError(DomainError):
+    """The file cannot be used; the message says why in the user's language."""
 
 
 @dataclass(frozen=True)

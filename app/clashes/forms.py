@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, MonthField, SelectField, StringField, TextAreaField
+from wtforms import MonthField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.calendar.forms import StatusForm
 from app.clashes.dates import MAX_MONTHS, months_between
-from app.clashes.services import MAX_NOTE
+from app.clashes.notes import MAX_NOTE
 from app.forms import BaseForm, MultiCheckboxField, options
 from app.reference.codes import AUDIENCES
 
@@ -90,22 +89,3 @@ class BlackoutUploadForm(BaseForm):
                      description=_l("At most 512 KB; whole-day events, recurrences and "
                                     "time zones are understood."),
                      render_kw={"accept": ".ics,text/calendar"})
-
-
-class StatusAcknowledgementForm(StatusForm):
-    """A status change that makes the event clash hard with other organisations' events
-    (reserving or publishing a draft): it goes ahead only with the box ticked and a note.
-
-    The ids differ from the event form's acknowledgement, which may be on the same page.
-    """
-
-    clash_acknowledged = BooleanField(
-        _l("I know about the hard clash and want to go ahead anyway."),
-        id="status-clash-acknowledged")
-    clash_note = TextAreaField(
-        _l("Why does the event go ahead despite the clash?"), id="status-clash-note",
-        validators=[Length(max=MAX_NOTE)],
-        description=_l("Kept in the event's history; the other organiser sees the clash on "
-                       "their clash board."),
-        render_kw={"rows": 2, "maxlength": MAX_NOTE},
-    )

@@ -5,10 +5,10 @@ Two occasions:
 
 - a decision (accepted, marked resolved) on the board or through the API: the
   organisations of the events involved, except the acting user's own, learn who decided
-  what, with the note (``clash_decided``, called by ``services.accept``/``resolve``);
+  what, with the note (``clash_decided``, called by ``board.accept``/``resolve``);
 - a new clash with another organisation's event: found when an organiser saves an event
-  (``event_saved``, called by the editing pages and the API) or by the scan
-  (``scan_found``, called after ``services.scan_all``). The organisation whose event was
+  (``announce_new_clashes``, called by the event's life cycle in ``app.planning``) or
+  by the scan (``scan_found``, called after ``scan.scan_all``). The organisation whose event was
   there first is told; the one that caused the clash saw it on its form.
 
 A clash is announced once, whichever path sees it first; a re-scan, a second save or a
@@ -34,8 +34,9 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.calendar.models import Event, Venue
 from app.calendar.recipients import organiser_recipients
-from app.calendar.services import EventData
-from app.clashes import services
+from app.calendar.services import event_data
+from app.clashes.check import check_candidate
+from app.clashes.explain import explain
 from app.clashes.models import Clash, ClashAction
 from app.clashes.rules import RULES, SEVERITY, SHARED_STATUSES
 from app.clashes.rules import Clash as RuleClash
@@ -44,7 +45,7 @@ from app.i18n import FORMATTING_LOCALES
 from app.outbox.models import OutboxMessage
 from app.outbox.recipients import Recipient, absolute_url
 from app.outbox.services import queue
-from app.time import now_utc, to_local
+from app.time import to_local
 
 NEW_PREFIX = "clash-new"
 DECIDED_PREFIX = "clash-decision"
@@ -138,7 +139,7 @@ def _new_text(rule: str, own: Event, other: Event, language: str, *, actor: User
               note: str | None) -> tuple[str, str]:
     """Subject and body of a new-clash message to ``own``'s organisation (forced locale)."""
     subject = _("Date clash with your event “%(title)s”", title=own.title)
-    explanation = services.explain(rule, own.audience_codes, own.event_type, other, None,
+    explanation = explain(rule, own.audience_codes, own.event_type, other, None,
                                    None, language)
     lines = [
         _("Dear Sir or Madam,"),
@@ -177,7 +178,7 @@ def _decision_text(clash: Clash, action: ClashAction, own: Event, other: Event,
                     other=other.title)
         what = _("%(who)s has marked the clash between your event %(own)s and the event "
                  "%(other)s as resolved.", **facts)
-    explanation = services.explain(clash.rule, own.audience_codes, own.event_type, other,
+    explanation = explain(clash.rule, own.audience_codes, own.event_type, other,
                                    None, None, language)
     lines = [
         _("Dear Sir or Madam,"),
@@ -240,34 +241,18 @@ def clash_decided(clash: Clash, action: ClashAction) -> int:
     return new
 
 
-def _data(event: Event) -> EventData:
-    """What the clash check needs of a saved event."""
-    return EventData(title=event.title, event_type=event.event_type, venue=event.venue,
-                     all_day=event.all_day, first_day=event.first_day,
-                     last_day=event.last_day, starts_at=event.starts_at,
-                     ends_at=event.ends_at, audiences=event.audience_codes)
-
-
-def event_saved(event: Event, actor: User | None, *, note: str | None = None,
-                now: datetime | None = None) -> int:
-    """After ``event`` was saved (changed, reserved, published, cancelled): tell the other
-    organisations whose planned or published events it now clashes with, then store its
-    clashes (``services.refresh_event_clashes``) so the board shows them at once. ``note``
-    is the acknowledgement of a hard clash, if one was given. Returns how many were new."""
-    now = now or now_utc()
-    new = _announce_new_clashes(event, actor, note, now)
-    services.refresh_event_clashes(event, now)
-    return new
-
-
-def _announce_new_clashes(event: Event, actor: User | None, note: str | None,
-                          now: datetime) -> int:
-    """Announce the clashes of ``event`` that the stored state does not know yet."""
+def announce_new_clashes(event: Event, actor: User | None, now: datetime, *,
+                         note: str | None = None) -> int:
+    """After ``event`` was saved (changed, reserved, published, cancelled) and before its
+    stored clashes are brought up to date: tell the other organisations whose planned or
+    published events it now clashes with, unless the stored state knows the clash
+    already. ``note`` is the acknowledgement of a hard clash, if one was given. Returns
+    how many messages were new."""
     if not _shared(event) or _over(now, event):
         return 0
     new = 0
-    for finding in services.check_candidate(_data(event), event.organisation,
-                                            event_id=event.id):
+    for finding in check_candidate(event_data(event), event.organisation,
+                                   event_id=event.id):
         other = finding.other
         if (other is None or other.organisation_id == event.organisation_id
                 or not _shared(other) or _over(now, other)):
@@ -287,7 +272,7 @@ def _last_changed(event: Event) -> tuple:
 
 
 def scan_found(now: datetime) -> int:
-    """After ``services.scan_all(now)``: announce the clashes it opened (or opened again
+    """After ``scan.scan_all(now)``: announce the clashes it opened (or opened again
     because an event moved) between events of two organisations. The event changed last
     caused the clash; the other one's organisation is told. Returns how many were new."""
     clashes = db.session.execute(

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.calendar.models import Event, Venue
-from app.clashes import notifications, services
+from app.clashes import explain as clash_explain
+from app.clashes import notifications
+from app.clashes import scan as clash_scan
 from app.clashes.models import BlackoutPeriod, Clash
 from app.clashes.rules import HARD, RULES
 from app.extensions import db
@@ -20,7 +22,7 @@ MAX_LISTED = 50
 
 def scan_report(now: datetime, language: str = "de") -> tuple[list[str], int]:
     """Run the scan; return the report lines and the number of open hard clashes."""
-    report = services.scan_all(now)
+    report = clash_scan.scan_all(now)
     notifications.scan_found(now)
     with force_locale(language):
         lines = [
@@ -42,7 +44,7 @@ def scan_report(now: datetime, language: str = "de") -> tuple[list[str], int]:
             event = clash.event
             lines.append(f"- [{clash.id}] {RULES[clash.rule]}: “{event.title}” "
                          f"({event.organisation.name})")
-            lines.append(f"  {services.clash_messages(clash)[language]}")
+            lines.append(f"  {clash_explain.clash_messages(clash)[language]}")
         if report.open_hard > len(hard):
             lines.append(_("… and %(count)s more.", count=report.open_hard - len(hard)))
     return lines, report.open_hard

@@ -16,7 +16,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -31,12 +30,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.accounts.views import page_helpers
 from app.calendar import services as calendar
-from app.calendar.editing import review_clashes
-from app.calendar.forms import EventForm
 from app.calendar.models import Event, Venue
-from app.clashes import blackout, dates, overview, services
+from app.clashes import blackout, dates, overview
+from app.clashes import board as clash_board
+from app.clashes import explain as clash_explain
+from app.clashes import inputs as clash_inputs
+from app.clashes import notes as clash_notes
 from app.clashes.forms import (
     MAX_ICS_BYTES,
     AcceptForm,
@@ -51,10 +51,9 @@ from app.extensions import db
 from app.i18n import format_day
 from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import District, Municipality
-from app.time import local_today, now_utc
+from app.time import day_span_utc, local_today, now_utc
 
 bp = Blueprint("clash_board", __name__)
-bp.context_processor(page_helpers)
 
 ACTION_LABELS = {
     "opened": _l("found by the scan"), "reopened": _l("open again (an event moved)"),
@@ -115,7 +114,7 @@ def board():
         filters = BoardFilterForm(formdata=None)
         filters.district.choices = [("", _("all"))] + [(d.code, d.name) for d in _districts()]
     status = filters.status.data or "open"
-    query = services.clashes_for(
+    query = clash_board.clashes_for(
         current_user, status=None if status == "all" else status,
         district=filters.district.data or None, severity=filters.severity.data or None,
         include_gone=status in ("resolved", "all"),
@@ -137,8 +136,8 @@ def _card(clash: Clash) -> dict:
     language = str(get_locale() or "de")[:2]
     return {
         "clash": clash, "events": events,
-        "explanation": services.clash_messages(clash, events[0]).get(language, ""),
-        "can_settle": services.can_settle(current_user, clash),
+        "explanation": clash_explain.clash_messages(clash, events[0]).get(language, ""),
+        "can_settle": clash_board.can_settle(current_user, clash),
         "movable": [event for event in events if calendar.can_edit(current_user, event)
                     and event.status != "cancelled"],
     }
@@ -146,9 +145,9 @@ def _card(clash: Clash) -> dict:
 
 def _settle(clash_id: int, action: str):
     clash = db.get_or_404(Clash, clash_id)
-    if not services.can_view(current_user, clash):
+    if not clash_board.can_view(current_user, clash):
         abort(404)
-    if not services.can_settle(current_user, clash):
+    if not clash_board.can_settle(current_user, clash):
         abort(403)
     form = AcceptForm() if action == "accepted" else ResolveForm()
     back = url_for("clash_board.board", _anchor=f"clash-{clash.id}")
@@ -159,13 +158,13 @@ def _settle(clash_id: int, action: str):
         return redirect(back)
     try:
         if action == "accepted":
-            services.accept(clash, current_user, form.note.data)
+            clash_board.accept(clash, current_user, form.note.data, now=now_utc())
         else:
-            services.resolve(clash, current_user, form.note.data)
-    except services.ClashPermissionError:
+            clash_board.resolve(clash, current_user, form.note.data, now=now_utc())
+    except clash_notes.ClashPermissionError:
         db.session.rollback()
         abort(403)
-    except services.ClashError as error:
+    except clash_notes.ClashError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(back)
@@ -205,12 +204,12 @@ def _year_counts(year: int) -> dict[date, dict[str, int]]:
                Municipality.district_code)
         .join(Venue, Event.venue_id == Venue.id)
         .join(Municipality, Venue.municipality_id == Municipality.id)
-        .where(visible, Event.ends_at > services.day_span_utc(first, first)[0],
-               Event.starts_at < services.day_span_utc(last, last)[1])
+        .where(visible, Event.ends_at > day_span_utc(first, first)[0],
+               Event.starts_at < day_span_utc(last, last)[1])
     )
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for starts_at, ends_at, first_day, last_day, district in rows:
-        start, end = services._local_days(starts_at, ends_at, first_day, last_day)
+        start, end = clash_inputs.local_days(starts_at, ends_at, first_day, last_day)
         for ordinal in range(max(start, first.toordinal()), min(end, last.toordinal()) + 1):
             counts[date.fromordinal(ordinal)][district] += 1
     return counts
@@ -247,9 +246,9 @@ def year_overview():
     language = str(get_locale() or "de")[:2]
     counts = _year_counts(year)
     school = _school_holidays(year)
-    public = {date.fromordinal(ordinal): services.holiday_name(date.fromordinal(ordinal),
+    public = {date.fromordinal(ordinal): clash_inputs.holiday_name(date.fromordinal(ordinal),
                                                                 language)
-              for ordinal in services.public_holidays(date(year, 1, 1), date(year, 12, 31))}
+              for ordinal in clash_inputs.public_holidays(date(year, 1, 1), date(year, 12, 31))}
     days = overview.year_days(year, counts, school, public)
     districts = [(d.code, d.name) for d in _districts()]
     with_locale_months = [format_day(date(year, month, 1), "LLLL") for month in range(1, 13)]
@@ -279,8 +278,8 @@ def year_overview():
     reserved = db.session.execute(
         calendar.events_query().where(
             Event.status == "planned",
-            Event.ends_at > services.day_span_utc(date(year, 1, 1), date(year, 1, 1))[0],
-            Event.starts_at < services.day_span_utc(date(year, 12, 31), date(year, 12, 31))[1],
+            Event.ends_at > day_span_utc(date(year, 1, 1), date(year, 1, 1))[0],
+            Event.starts_at < day_span_utc(date(year, 12, 31), date(year, 12, 31))[1],
         )
     ).scalars().all()
     return render_template("clashes/year.html", year=year, svg=svg, months=months,
@@ -324,33 +323,6 @@ def shared_dates():
         district_names={d.code: d.name for d in districts},
         own_organisation=current_user.organisation_id,
     )
-
-
-# --- the live check of the event form --------------------------------------------------------
-
-
-@bp.post("/manage/events/clash-check")
-def check():
-    """The clashes the event form's current values would cause (JSON with the rendered
-    warnings); nothing is stored. CSRF-protected like every POST (X-CSRFToken header)."""
-    event = None
-    event_id = request.form.get("event_id", type=int)
-    if event_id:
-        event = db.session.get(Event, event_id)
-        if event is None or not calendar.can_edit(current_user, event):
-            abort(404)
-    organisation = event.organisation if event else current_user.organisation
-    if organisation is None:
-        return jsonify(hard=0, soft=0, html="")
-    form = EventForm(meta={"csrf": False})
-    review = review_clashes(form, organisation, event)
-    html = render_template("clashes/_review.html", review=review, form=form, live=True)
-    inline = render_template("clashes/_inline.html", review=review)
-    result = jsonify(hard=len(review.hard), soft=len(review.findings) - len(review.hard),
-                     suggestions=[day.isoformat() for day in review.suggestions], html=html,
-                     inline=inline)
-    db.session.rollback()
-    return result
 
 
 # --- blackout calendars (admins) -------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.booths.models import Booking, BoothCategory
 from app.calendar import services as calendar
 from app.extensions import db
 from app.outbox.models import OutboxMessage
+from app.time import now_utc
 from tests.api.conftest import bearer, token_for  # noqa: F401
 from tests.conftest import login
 
@@ -162,7 +163,8 @@ def test_cancelling_the_fair_cancels_every_booking_and_tells_each_company(
     event, categories, bookings, (german, english) = cancelled_setup
     assert [b.status for b in bookings] == ["confirmed", "waitlisted", "waitlisted",
                                             "confirmed"]
-    calendar.change_status(event, organiser, "cancelled", reason="Die Halle ist gesperrt.")
+    calendar.change_status(event, organiser, "cancelled", reason="Die Halle ist gesperrt.",
+                           now=now)
     queued = booths.event_cancelled(event, now)
     db.session.commit()
     assert queued == 4
@@ -216,7 +218,8 @@ def test_the_booth_job_settles_a_fair_cancelled_another_way(cancelled_setup, org
     """A fair cancelled in a shell or by a script: the job settles it (who cancelled is
     taken from the event's history)."""
     event, _categories, bookings, _users = cancelled_setup
-    calendar.change_status(event, organiser, "cancelled", reason="Zu wenige Anmeldungen")
+    calendar.change_status(event, organiser, "cancelled", reason="Zu wenige Anmeldungen",
+                           now=now)
     db.session.commit()
     assert notifications.due_fair_cancellations(now) == 4
     db.session.commit()
@@ -241,7 +244,7 @@ def test_a_fair_cancelled_after_it_ended_cancels_quietly(fair, category, company
                                                          organiser, now):
     event = fair("Vergangene Messe")
     booking = book(*company(), category(event))
-    calendar.change_status(event, organiser, "cancelled")
+    calendar.change_status(event, organiser, "cancelled", now=now_utc())
     db.session.commit()
     assert notifications.due_fair_cancellations(event.ends_at + timedelta(days=1)) == 0
     db.session.commit()
@@ -252,7 +255,7 @@ def test_a_fair_cancelled_after_it_ended_cancels_quietly(fair, category, company
 def test_no_booking_by_hand_at_a_cancelled_fair(fair, category, company, organiser, now):
     event = fair()
     standard = category(event)
-    calendar.change_status(event, organiser, "cancelled")
+    calendar.change_status(event, organiser, "cancelled", now=now_utc())
     firm, _user = company()
     with pytest.raises(booths.BookingError) as refused:
         booths.add_by_hand(firm, standard, booths.BookingDetails(), organiser, now)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.booths import notifications
 from app.booths import services as booths
 from app.booths.models import BoothSetup
-from app.clashes.services import within_days
+from app.clashes.explain import within_days
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from tests.conftest import PASSWORD, login

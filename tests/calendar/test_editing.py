@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.calendar import services as calendar
 from app.calendar.models import Event, EventChange
 from app.extensions import db
+from app.time import now_utc
 from tests.conftest import login, municipality, utc
 
 
@@ -266,7 +267,7 @@ def test_update_of_published_event_raises_sequence_and_is_audited(
 
 def test_the_history_says_how_a_change_came_in(as_organiser, make_event, organiser):
     event = make_event(organisation=organiser.organisation, status="draft")
-    calendar.change_status(event, organiser, "planned", via="api")
+    calendar.change_status(event, organiser, "planned", via="api", now=now_utc())
     db.session.commit()
     html = as_organiser.get(f"/manage/events/{event.id}/edit").get_data(as_text=True)
     assert "date reserved</strong> (through the API)" in html

@@ -10,6 +10,7 @@ from sqlalchemy import event as sa_event
 
 from app.calendar import services as calendar
 from app.extensions import db
+from app.time import now_utc
 from tests.conftest import login
 
 SATURDAY = date(2027, 3, 13)
@@ -293,7 +294,7 @@ def test_event_page_shows_what_a_school_needs(client, make_event):
 
 def test_cancelled_event_page_shows_the_reason(client, make_event):
     event = make_event("Ausgefallene Messe")
-    calendar.change_status(event, None, "cancelled", reason="Zu wenige Anmeldungen")
+    calendar.change_status(event, None, "cancelled", reason="Zu wenige Anmeldungen", now=now_utc())
     db.session.commit()
 
     html = client.get(f"/events/{event.id}").get_data(as_text=True)

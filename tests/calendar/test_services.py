@@ -10,7 +10,7 @@ from app.calendar import filters
 from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.extensions import db
-from app.time import NonexistentLocalTime, local_to_utc, to_local
+from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
 from tests.conftest import municipality
 
 
@@ -40,7 +40,7 @@ def test_ten_oclock_local_is_stored_in_utc_and_shown_at_ten(app, day, expected_u
     assert start.tzinfo is UTC and start.hour == expected_utc_hour
     event = calendar.create_event(
         _organisation(), None,
-        event_data(starts_at=start, ends_at=local_to_utc(day, time(12))),
+        event_data(starts_at=start, ends_at=local_to_utc(day, time(12))), now=now_utc(),
     )
     db.session.commit()
     db.session.expire_all()
@@ -60,6 +60,7 @@ def test_whole_day_event_keeps_dates_and_covers_local_days(app):
         _organisation(), None,
         event_data(all_day=True, first_day=date(2027, 3, 27), last_day=date(2027, 3, 28),
                    starts_at=None, ends_at=None),
+        now=now_utc(),
     )
     db.session.commit()
     db.session.expire_all()
@@ -74,9 +75,9 @@ def test_whole_day_event_keeps_dates_and_covers_local_days(app):
 def test_end_before_start_is_a_business_error_and_a_database_error(app):
     with pytest.raises(calendar.EventError) as error:
         calendar.create_event(_organisation(), None, event_data(
-            ends_at=local_to_utc(date(2027, 4, 21), time(8))))
+            ends_at=local_to_utc(date(2027, 4, 21), time(8))), now=now_utc())
     assert ("ends_at" in dict(error.value.errors))
-    event = calendar.create_event(_organisation(), None, event_data())
+    event = calendar.create_event(_organisation(), None, event_data(), now=now_utc())
     db.session.flush()
     event.ends_at = event.starts_at
     with pytest.raises(IntegrityError):
@@ -102,18 +103,18 @@ def test_grade_range_only_for_pupils(app):
 
 def test_sequence_grows_with_visible_changes_of_public_events_only(app, make_event):
     event = make_event(status="draft")
-    calendar.update_event(event, None, event_data(title="Entwurf geändert"))
+    calendar.update_event(event, None, event_data(title="Entwurf geändert"), now=now_utc())
     assert event.sequence == 0  # nobody has subscribed to a draft
-    calendar.change_status(event, None, "published")
+    calendar.change_status(event, None, "published", now=now_utc())
     assert event.sequence == 0
-    changes = calendar.update_event(event, None, event_data(title="Neuer Titel"))
+    changes = calendar.update_event(event, None, event_data(title="Neuer Titel"), now=now_utc())
     assert set(changes) == {"title"} and event.sequence == 1
-    assert calendar.update_event(event, None, event_data(title="Neuer Titel")) == {}
+    assert calendar.update_event(event, None, event_data(title="Neuer Titel"), now=now_utc()) == {}
     assert event.sequence == 1
     calendar.update_event(event, None, event_data(
-        title="Neuer Titel", starts_at=local_to_utc(date(2027, 4, 21), time(10))))
+        title="Neuer Titel", starts_at=local_to_utc(date(2027, 4, 21), time(10))), now=now_utc())
     assert event.sequence == 2
-    calendar.change_status(event, None, "cancelled", reason="Halle nicht verfügbar")
+    calendar.change_status(event, None, "cancelled", reason="Halle nicht verfügbar", now=now_utc())
     assert event.sequence == 3
     assert event.cancelled_at is not None and event.cancellation_reason == "Halle nicht verfügbar"
     db.session.commit()
@@ -122,8 +123,8 @@ def test_sequence_grows_with_visible_changes_of_public_events_only(app, make_eve
 def test_uid_never_changes(app, make_event):
     event = make_event(status="published")
     uid = event.uid
-    calendar.update_event(event, None, event_data(title="Anderer Titel"))
-    calendar.change_status(event, None, "cancelled")
+    calendar.update_event(event, None, event_data(title="Anderer Titel"), now=now_utc())
+    calendar.change_status(event, None, "cancelled", now=now_utc())
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Event, event.id).uid == uid
@@ -133,18 +134,18 @@ def test_uid_never_changes(app, make_event):
 def test_status_moves_only_forward_to_the_public(app, make_event):
     event = make_event(status="published")
     with pytest.raises(calendar.EventError):
-        calendar.change_status(event, None, "draft")
-    calendar.change_status(event, None, "cancelled")
+        calendar.change_status(event, None, "draft", now=now_utc())
+    calendar.change_status(event, None, "cancelled", now=now_utc())
     with pytest.raises(calendar.EventError):
-        calendar.change_status(event, None, "published")
+        calendar.change_status(event, None, "published", now=now_utc())
     with pytest.raises(calendar.EventError):
-        calendar.update_event(event, None, event_data())
+        calendar.update_event(event, None, event_data(), now=now_utc())
 
 
 def test_audit_trail_records_who_changed_what(app, make_event, make_user):
     event = make_event(status="draft")
     user = make_user(organisation=event.organisation)
-    calendar.update_event(event, user, event_data(title="Mit Protokoll"), via="api")
+    calendar.update_event(event, user, event_data(title="Mit Protokoll"), via="api", now=now_utc())
     db.session.commit()
     last = event.changes[-1]
     assert last.user == user and last.action == "updated" and last.via == "api"

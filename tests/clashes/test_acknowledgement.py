@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.calendar.models import Event, EventChange, Venue
-from app.clashes import services
+from app.clashes import check as clash_check
 from app.clashes.models import Clash
 from app.extensions import db
 from tests.api.conftest import api, bearer, spec, token_for  # noqa: F401
@@ -44,7 +44,7 @@ def acknowledgements(event: Event) -> list[EventChange]:
     db.session.expire_all()
     return list(db.session.execute(
         select(EventChange).where(EventChange.event_id == event.id,
-                                  EventChange.action == services.ACKNOWLEDGED)
+                                  EventChange.action == clash_check.ACKNOWLEDGED)
         .order_by(EventChange.id)).scalars())
 
 
@@ -142,7 +142,7 @@ def test_publishing_a_draft_into_a_hard_clash_asks_for_the_acknowledgement(
     draft = make_event("Berufsinfotag Siegen", organisation=org_a, day=SATURDAY,
                        event_type="info_evening", audiences=("pupils",), status="draft")
     # A draft clashes only with its own organisation's events: nothing stored yet.
-    assert services.status_change_hard_findings(draft, "draft") == []
+    assert clash_check.status_change_hard_findings(draft, "draft") == []
 
     asked = as_a.post(f"/manage/events/{draft.id}/status", data={"status": "published"})
     assert asked.status_code == 302

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.calendar.models import Venue
-from app.clashes import services
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash, ClashAction
 from app.extensions import db
 from app.time import now_utc
@@ -35,7 +35,7 @@ def body(**overrides) -> dict:
 def setup(make_event, org_a, org_b, organiser_a, organiser_b, organiser_c, token_for):  # noqa: F811
     first = make_event("Messe A", organisation=org_a, day=SATURDAY)
     second = make_event("Messe B", organisation=org_b, day=SATURDAY, event_type="job_fair")
-    services.scan_all(now_utc())
+    clash_scan.scan_all(now_utc())
     db.session.commit()
     clash = db.session.execute(select(Clash)).scalar_one()
     return {

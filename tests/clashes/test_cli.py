@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from app.clashes import services
+from app.clashes import board as clash_board
 from app.clashes.models import Clash
 from app.extensions import db
+from app.time import now_utc
 from tests.clashes.conftest import SATURDAY
 
 
@@ -23,7 +24,7 @@ def test_open_hard_clash_fails_until_accepted(runner, make_event, org_a, org_b, 
     assert "Messe A" in result.output and "Messe B" in result.output
     assert "Siegerlandhalle" in result.output
     clash = db.session.execute(db.select(Clash)).scalar_one()
-    services.accept(clash, organiser_a, "Abgesprochen")
+    clash_board.accept(clash, organiser_a, "Abgesprochen", now=now_utc())
     db.session.commit()
     assert runner.invoke(args=["scan-clashes"]).exit_code == 0
 

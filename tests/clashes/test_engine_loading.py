@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.clashes import services
+from app.clashes import inputs as clash_inputs
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -18,12 +18,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @given(st.integers(int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()),
                    int(datetime(2032, 12, 31, tzinfo=UTC).timestamp())))
 def test_local_day_of_epoch_seconds_matches_the_time_zone(seconds):
-    day_of = services._local_day_of(BERLIN)
+    day_of = clash_inputs._local_day_of(BERLIN)
     assert day_of(seconds) == datetime.fromtimestamp(seconds, BERLIN).date().toordinal()
 
 
 def test_local_day_around_the_dst_changes():
-    day_of = services._local_day_of(BERLIN)
+    day_of = clash_inputs._local_day_of(BERLIN)
     for moment in (datetime(2027, 3, 28, 1, 59, 59, tzinfo=UTC),   # 03:59:59 CEST
                    datetime(2027, 3, 27, 22, 59, 59, tzinfo=UTC),  # 23:59:59 CET
                    datetime(2027, 3, 27, 23, 0, tzinfo=UTC),       # midnight
@@ -43,7 +43,7 @@ def test_load_slots_equals_the_rules_view_of_each_event(app, make_event):
         make_event("Draft", day=date(2027, 6, 12), status="draft", audiences=("public",)),
     ]
     cancelled = make_event("Cancelled", day=date(2027, 6, 12), status="cancelled")
-    loaded = {slot.id: slot for slot in services.load_slots()}
+    loaded = {slot.id: slot for slot in clash_inputs.load_slots()}
     assert cancelled.id not in loaded
     for event in events:
-        assert loaded[event.id] == services.slot_of(event)
+        assert loaded[event.id] == clash_inputs.slot_of(event)

@@ -10,7 +10,8 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.clashes import notifications, services
+from app.clashes import notifications
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash
 from app.clashes.report import scan_report
 from app.extensions import db
@@ -32,7 +33,7 @@ def mails(prefix: str = "clash") -> list[OutboxMessage]:
 
 def scan() -> None:
     now = now_utc()
-    services.scan_all(now)
+    clash_scan.scan_all(now)
     notifications.scan_found(now)
     db.session.commit()
 

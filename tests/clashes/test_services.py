@@ -9,7 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from app.calendar import services as calendar
-from app.clashes import services
+from app.clashes import board as clash_board
+from app.clashes import check as clash_check
+from app.clashes import explain as clash_explain
+from app.clashes import notes as clash_notes
+from app.clashes import scan as clash_scan
 from app.clashes.blackout import load_shipped_calendars
 from app.clashes.models import Clash, ClashAction
 from app.extensions import db
@@ -17,8 +21,8 @@ from app.time import local_to_utc, now_utc
 from tests.clashes.conftest import SATURDAY, candidate
 
 
-def scan() -> services.ScanReport:
-    report = services.scan_all(now_utc())
+def scan() -> clash_scan.ScanReport:
+    report = clash_scan.scan_all(now_utc())
     db.session.commit()
     return report
 
@@ -42,7 +46,7 @@ def test_same_venue_at_the_same_time_is_hard(make_event, org_a, org_b):
     scan()
     clash = stored()["same_venue"]
     assert clash.severity == "hard" and clash.status == "open"
-    text = services.clash_messages(clash, first)
+    text = clash_explain.clash_messages(clash, first)
     assert "Azubi-Speed-Dating" in text["de"] and "Handwerkskammer Südwestfalen" in text["de"]
     assert "Siegerlandhalle" in text["en"] and "same venue" in text["en"]
     assert "selben Veranstaltungsort" in text["de"]
@@ -69,7 +73,7 @@ def test_same_district_two_training_fairs_without_shared_audience_is_hard(make_e
                venue="Stadthalle Kreuztal", audiences=("jobseekers",))
     scan()
     clash = stored()["same_district"]
-    assert "training fair" in services.clash_messages(clash)["en"]
+    assert "training fair" in clash_explain.clash_messages(clash)["en"]
 
 
 def test_same_district_different_audiences_and_types_is_no_clash(make_event, org_a, org_b):
@@ -87,8 +91,8 @@ def test_neighbouring_districts_same_day_shared_audience_is_soft(make_event, org
     scan()
     clash = stored()["neighbour_district"]
     assert clash.severity == "soft"
-    assert "Kreis Olpe" in services.clash_messages(clash, clash.event)["de"] or \
-        "Kreis Siegen-Wittgenstein" in services.clash_messages(clash, clash.event)["de"]
+    assert "Kreis Olpe" in clash_explain.clash_messages(clash, clash.event)["de"] or \
+        "Kreis Siegen-Wittgenstein" in clash_explain.clash_messages(clash, clash.event)["de"]
 
 
 def test_districts_without_a_border_do_not_clash(make_event, org_a, org_b):
@@ -142,13 +146,13 @@ def test_timed_event_ending_at_midnight_does_not_touch_the_next_whole_day(make_e
     data = candidate(day=SATURDAY - timedelta(days=1), event_type="info_evening")
     data.starts_at = local_to_utc(SATURDAY - timedelta(days=1), time(20))
     data.ends_at = local_to_utc(SATURDAY, time(0))
-    evening = calendar.create_event(org_b, None, data)
-    calendar.change_status(evening, None, "published")
+    evening = calendar.create_event(org_b, None, data, now=now_utc())
+    calendar.change_status(evening, None, "published", now=now_utc())
     db.session.commit()
     assert scan().found == 0
-    assert services.check_candidate(data, org_b, event_id=evening.id) == []
+    assert clash_check.check_candidate(data, org_b, event_id=evening.id) == []
     data.ends_at = local_to_utc(SATURDAY, time(0, 1))
-    assert [finding.other for finding in services.check_candidate(
+    assert [finding.other for finding in clash_check.check_candidate(
         data, org_b, event_id=evening.id)] == [whole]
 
 
@@ -175,9 +179,9 @@ def test_cancelled_events_never_clash(make_event, org_a, org_b):
     make_event("Messe", organisation=org_a, day=SATURDAY)
     make_event("Abgesagt", organisation=org_b, day=SATURDAY, status="cancelled")
     assert scan().found == 0
-    assert services.check_candidate(candidate(), org_b) == [] or all(
+    assert clash_check.check_candidate(candidate(), org_b) == [] or all(
         finding.other is None or finding.other.status != "cancelled"
-        for finding in services.check_candidate(candidate(), org_b))
+        for finding in clash_check.check_candidate(candidate(), org_b))
 
 
 def test_drafts_count_only_for_their_own_organisation(make_event, org_a, org_b):
@@ -185,10 +189,10 @@ def test_drafts_count_only_for_their_own_organisation(make_event, org_a, org_b):
     make_event("Messe B", organisation=org_b, day=SATURDAY, status="published")
     assert scan().found == 0  # not shared with B
     # A planning next to B's published fair sees it (and its own draft) ...
-    assert sorted(finding.other.title for finding in services.check_candidate(
+    assert sorted(finding.other.title for finding in clash_check.check_candidate(
         candidate(), org_a)) == ["Entwurf A", "Messe B"]
     # ... B planning a second event sees its own one, never A's draft.
-    findings = services.check_candidate(candidate(), org_b)
+    findings = clash_check.check_candidate(candidate(), org_b)
     assert [finding.other.title for finding in findings] == ["Messe B"]
     # Two drafts of one organisation do clash for that organisation.
     make_event("Entwurf A2", organisation=org_a, day=SATURDAY, status="draft")
@@ -199,20 +203,20 @@ def test_drafts_count_only_for_their_own_organisation(make_event, org_a, org_b):
 
 def test_planned_events_count_for_every_organisation(make_event, org_a, org_b):
     make_event("Reserviert", organisation=org_a, day=SATURDAY, status="planned")
-    findings = services.check_candidate(candidate(), org_b)
+    findings = clash_check.check_candidate(candidate(), org_b)
     assert rules(findings) == ["same_venue"]
     assert findings[0].is_hard and "IHK Siegen" in findings[0].message("de")
 
 
 def test_check_leaves_out_the_event_being_edited(make_event, org_a):
     event = make_event("Messe", organisation=org_a, day=SATURDAY)
-    assert services.check_candidate(candidate(), org_a, event_id=event.id) == []
-    assert rules(services.check_candidate(candidate(), org_a)) == ["same_venue"]
+    assert clash_check.check_candidate(candidate(), org_a, event_id=event.id) == []
+    assert rules(clash_check.check_candidate(candidate(), org_a)) == ["same_venue"]
 
 
 def test_check_stores_nothing(make_event, org_a, org_b):
     make_event("Messe", organisation=org_a, day=SATURDAY)
-    services.check_candidate(candidate(), org_b)
+    clash_check.check_candidate(candidate(), org_b)
     assert db.session.execute(select(Clash)).all() == []
 
 
@@ -225,7 +229,7 @@ def test_public_holiday(make_event, org_a):
     scan()
     clash = stored()["public_holiday"]
     assert clash.holiday == ascension and clash.severity == "soft"
-    text = services.clash_messages(clash)
+    text = clash_explain.clash_messages(clash)
     assert "Christi Himmelfahrt" in text["de"] and "Ascension" in text["en"]
 
 
@@ -241,12 +245,12 @@ def test_school_holidays_from_the_shipped_calendar_affect_pupils_only(make_event
                 if clash.rule == "blackout"]
     assert len(blackout) == 1
     assert blackout[0].event.title == "Messe in den Ferien"
-    assert "Sommerferien 2026/27" in services.clash_messages(blackout[0])["de"]
+    assert "Sommerferien 2026/27" in clash_explain.clash_messages(blackout[0])["de"]
 
 
 def test_blackout_warning_in_the_candidate_check(org_a):
     load_shipped_calendars()
-    findings = services.check_candidate(candidate(day=date(2027, 10, 26)), org_a)
+    findings = clash_check.check_candidate(candidate(day=date(2027, 10, 26)), org_a)
     assert rules(findings) == ["blackout"]
     assert findings[0].period.name == "Herbstferien 2027/28"
 
@@ -259,13 +263,13 @@ def test_suggest_free_dates_keeps_the_weekday_and_skips_clashes_and_holidays(mak
     load_shipped_calendars()
     make_event("Messe", organisation=org_a, day=SATURDAY)
     make_event("Nächste Messe", organisation=org_a, day=SATURDAY + timedelta(days=7))
-    days = services.suggest_free_dates(candidate(), org_b, window_days=60, limit=3,
+    days = clash_check.suggest_free_dates(candidate(), org_b, window_days=60, limit=3,
                                        today=date(2027, 1, 1))
     assert days == [SATURDAY + timedelta(days=14), SATURDAY + timedelta(days=21),
                     SATURDAY + timedelta(days=28)]
     assert all(day.weekday() == 5 for day in days)
     # Summer holidays (from 19 July 2027) are skipped as well.
-    later = services.suggest_free_dates(candidate(day=date(2027, 7, 17)), org_b,
+    later = clash_check.suggest_free_dates(candidate(day=date(2027, 7, 17)), org_b,
                                         window_days=70, limit=1, today=date(2027, 1, 1))
     assert later == [date(2027, 9, 4)]
 
@@ -284,48 +288,48 @@ def pair(make_event, org_a, org_b):
 def test_only_organisers_of_the_events_settle_a_clash(pair, organiser_a, organiser_b,
                                                       organiser_c, admin):
     _, _, clash = pair
-    with pytest.raises(services.ClashPermissionError):
-        services.accept(clash, organiser_c, "Passt schon")
+    with pytest.raises(clash_notes.ClashPermissionError):
+        clash_board.accept(clash, organiser_c, "Passt schon", now=now_utc())
     assert clash.status == "open"
-    services.accept(clash, organiser_b, "Unterschiedliche Zielgruppen")
+    clash_board.accept(clash, organiser_b, "Unterschiedliche Zielgruppen", now=now_utc())
     assert clash.status == "accepted" and clash.decided_by == organiser_b
-    services.resolve(clash, admin, "Geklärt")
+    clash_board.resolve(clash, admin, "Geklärt", now=now_utc())
     assert [(a.action, a.user) for a in clash.actions] == [
         ("opened", None), ("accepted", organiser_b), ("resolved", admin)]
     assert clash.actions[1].note == "Unterschiedliche Zielgruppen"
 
 
 def test_accept_needs_a_note(pair, organiser_a):
-    with pytest.raises(services.ClashError):
-        services.accept(pair[2], organiser_a, "  ")
+    with pytest.raises(clash_notes.ClashError):
+        clash_board.accept(pair[2], organiser_a, "  ", now=now_utc())
 
 
 def test_clashes_for_shows_organisers_their_own_only(pair, organiser_a, organiser_c, admin):
-    assert len(db.session.execute(services.clashes_for(organiser_a)).scalars().all()) == 1
-    assert db.session.execute(services.clashes_for(organiser_c)).scalars().all() == []
-    assert len(db.session.execute(services.clashes_for(admin)).scalars().all()) == 1
-    assert db.session.execute(services.clashes_for(None)).scalars().all() == []
+    assert len(db.session.execute(clash_board.clashes_for(organiser_a)).scalars().all()) == 1
+    assert db.session.execute(clash_board.clashes_for(organiser_c)).scalars().all() == []
+    assert len(db.session.execute(clash_board.clashes_for(admin)).scalars().all()) == 1
+    assert db.session.execute(clash_board.clashes_for(None)).scalars().all() == []
     assert db.session.execute(
-        services.clashes_for(admin, district="MK")).scalars().all() == []
+        clash_board.clashes_for(admin, district="MK")).scalars().all() == []
     assert len(db.session.execute(
-        services.clashes_for(admin, district="SI", status="open")).scalars().all()) == 1
+        clash_board.clashes_for(admin, district="SI", status="open")).scalars().all()) == 1
 
 
 def test_accepted_stays_accepted_until_an_event_moves(pair, organiser_a):
     first, _, clash = pair
-    services.accept(clash, organiser_a, "Absprache getroffen")
+    clash_board.accept(clash, organiser_a, "Absprache getroffen", now=now_utc())
     db.session.commit()
     report = scan()
     assert clash.status == "accepted" and report.open_hard == 0 and report.accepted == 1
     # A change that is not a move keeps it accepted ...
-    data = _data(first)
+    data = calendar.event_data(first)
     data.title = "Messe A (neuer Titel)"
-    calendar.update_event(first, organiser_a, data)
+    calendar.update_event(first, organiser_a, data, now=now_utc())
     scan()
     assert clash.status == "accepted"
     # ... moving the start by an hour opens it again.
     data.starts_at = local_to_utc(SATURDAY, time(10))
-    calendar.update_event(first, organiser_a, data)
+    calendar.update_event(first, organiser_a, data, now=now_utc())
     report = scan()
     assert clash.status == "open" and report.reopened == 1 and report.open_hard == 1
     assert clash.actions[-1].action == "reopened"
@@ -333,15 +337,15 @@ def test_accepted_stays_accepted_until_an_event_moves(pair, organiser_a):
 
 def test_a_clash_that_disappears_is_resolved_and_comes_back_open(pair, organiser_a):
     first, _, clash = pair
-    data = _data(first)
+    data = calendar.event_data(first)
     data.starts_at = local_to_utc(SATURDAY + timedelta(days=21), time(9))
     data.ends_at = local_to_utc(SATURDAY + timedelta(days=21), time(14))
-    calendar.update_event(first, organiser_a, data)
+    calendar.update_event(first, organiser_a, data, now=now_utc())
     report = scan()
     assert report.gone == 1 and clash.status == "resolved" and not clash.active
     data.starts_at, data.ends_at = (local_to_utc(SATURDAY, time(9)),
                                     local_to_utc(SATURDAY, time(14)))
-    calendar.update_event(first, organiser_a, data)
+    calendar.update_event(first, organiser_a, data, now=now_utc())
     scan()
     assert clash.active and clash.status == "open"
     assert [a.action for a in clash.actions] == ["opened", "gone", "reopened"]
@@ -353,8 +357,3 @@ def test_scan_twice_changes_nothing(pair):
     assert (report.opened, report.reopened, report.gone) == (0, 0, 0)
     assert db.session.execute(select(ClashAction.id)).scalars().all() == before
 
-
-def _data(event) -> calendar.EventData:
-    from app.api.events import _data_of
-
-    return _data_of(event)

@@ -1,4 +1,4 @@
-"""A saved event's clashes are stored at once (``services.refresh_event_clashes``): the
+"""A saved event's clashes are stored at once (``clash_scan.refresh_event_clashes``): the
 board shows a new clash without waiting for the nightly scan, a move away or a
 cancellation settles it at once, a decision survives a save that moves nothing, and the
 scan afterwards finds the state already right."""
@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.clashes import services
+from app.clashes import board as clash_board
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash
 from app.extensions import db
 from app.time import now_utc
@@ -38,11 +39,11 @@ def test_moving_into_a_clash_shows_on_the_other_organisers_board_at_once(
     assert (clash.rule, clash.status, clash.active) == ("same_district", "open", True)
     assert {clash.event_id, clash.other_event_id} == {mine.id, theirs.id}
     assert [action.action for action in clash.actions] == ["opened"]
-    board = db.session.execute(services.clashes_for(organiser_b)).scalars().all()
+    board = db.session.execute(clash_board.clashes_for(organiser_b)).scalars().all()
     assert [item.id for item in board] == [clash.id]
 
     # Nothing to do for the scan: the stored state is already what it finds.
-    report = services.scan_all(now_utc())
+    report = clash_scan.scan_all(now_utc())
     assert (report.opened, report.reopened, report.gone) == (0, 0, 0)
 
     # Moved a week on again: settled at once, as "gone".
@@ -58,9 +59,9 @@ def test_an_accepted_clash_stays_accepted_through_a_save_that_moves_nothing(
     make_event("Berufsmesse Olpe", organisation=org_b, town="Olpe", venue="Stadthalle Olpe",
                day=SATURDAY)
     mine = make_event("Messe Siegen", organisation=org_a, day=SATURDAY)
-    services.scan_all(now_utc())
+    clash_scan.scan_all(now_utc())
     [clash] = stored(mine)
-    services.accept(clash, organiser_b, "Verschiedene Schulen")
+    clash_board.accept(clash, organiser_b, "Verschiedene Schulen", now=now_utc())
     db.session.commit()
     login(client, organiser_a)
     same_place = {"start_time": "09:00", "end_time": "14:00"}  # as make_event made it
@@ -78,7 +79,7 @@ def test_a_cancelled_event_has_no_clashes_left(client, make_event, org_a, org_b,
     make_event("Berufsmesse Olpe", organisation=org_b, town="Olpe", venue="Stadthalle Olpe",
                day=SATURDAY)
     mine = make_event("Messe Siegen", organisation=org_a, day=SATURDAY)
-    services.scan_all(now_utc())
+    clash_scan.scan_all(now_utc())
     db.session.commit()
     assert [clash.active for clash in stored(mine)] == [True]
     login(client, organiser_a)

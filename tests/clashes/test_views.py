@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.calendar.models import Event, EventChange
-from app.clashes import services
+from app.clashes import check as clash_check
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash, ClashAction
 from app.extensions import db
 from app.time import now_utc
@@ -40,7 +41,7 @@ def events_titled(title: str) -> list[Event]:
 
 
 def scan() -> None:
-    services.scan_all(now_utc())
+    clash_scan.scan_all(now_utc())
     db.session.commit()
 
 
@@ -130,7 +131,7 @@ def test_suggested_dates_are_free_and_fill_the_form(as_a, make_event, org_b, org
     # Each suggestion really is free (no clash, no holiday, no school holidays).
     from tests.clashes.conftest import candidate
     for day in days:
-        assert services.check_candidate(candidate("Siegen", day=day), org_a) == []
+        assert clash_check.check_candidate(candidate("Siegen", day=day), org_a) == []
 
     taken = as_a.post("/manage/events/new", data=form_data(use_date=days[0].isoformat()))
     assert taken.status_code == 200
@@ -223,7 +224,7 @@ def test_accept_and_resolve_are_recorded_and_seen_by_the_other_side(
     assert "Andere Zielgruppe" in page and "Handwerkskammer Südwestfalen" in page
 
     clash_id = clash.id
-    services.scan_all(now_utc())  # a re-scan keeps the decision
+    clash_scan.scan_all(now_utc())  # a re-scan keeps the decision
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Clash, clash_id).status == "accepted"

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from app.calendar.models import Event
-from app.clashes import services
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash
 from app.extensions import db
 from app.time import now_utc
@@ -82,7 +82,7 @@ def test_other_organiser_accepts_a_soft_clash_on_the_board(
     make_event("Ausbildungsmesse Siegen", organisation=ihk, day=LATER_SATURDAY)
     make_event("Berufsmesse Olpe", organisation=hwk, town="Olpe", venue="Stadthalle Olpe",
                day=LATER_SATURDAY, status="planned")
-    services.scan_all(now_utc())
+    clash_scan.scan_all(now_utc())
     db.session.commit()
 
     log_in("olpe@hwk.example")

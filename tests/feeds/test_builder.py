@@ -237,6 +237,6 @@ def test_preview_follows_an_update(client, make_event):
         all_day=False, starts_at=event.starts_at, ends_at=event.ends_at,
         audiences=event.audience_codes, industries=event.industry_codes,
     )
-    calendar.update_event(event, None, data)
+    calendar.update_event(event, None, data, now=now_utc())
     db.session.commit()
     assert preview_titles(get_page(client)) == ["Neuer Titel"]

@@ -73,7 +73,7 @@ def test_a_new_title_a_renamed_venue_or_industry_change_the_stored_vevent(
         all_day=False, starts_at=siegen.starts_at, ends_at=siegen.ends_at,
         audiences=siegen.audience_codes, industries=siegen.industry_codes,
         description=siegen.description)
-    calendar.update_event(siegen, None, data)
+    calendar.update_event(siegen, None, data, now=now_utc())
     db.session.commit()
     assert b"Messe Siegen (neu)" in client.get("/feeds/all.ics").data
     assert b"Messe Siegen (neu)" in stored(siegen) and stored(siegen) != before
@@ -99,7 +99,7 @@ def test_a_new_title_a_renamed_venue_or_industry_change_the_stored_vevent(
 
 def test_a_cancellation_older_than_30_days_leaves_with_every_cache_warm(app, client, fairs):
     olpe = fairs[1]
-    calendar.change_status(olpe, None, "cancelled", reason="Halle gesperrt")
+    calendar.change_status(olpe, None, "cancelled", reason="Halle gesperrt", now=now_utc())
     db.session.commit()
     first = client.get("/feeds/all.ics")
     assert b"Abgesagt: Messe Olpe" in first.data and stored(olpe)
@@ -115,7 +115,7 @@ def test_a_cancellation_older_than_30_days_leaves_with_every_cache_warm(app, cli
 
 def test_the_validator_leaves_by_the_passing_of_time(app, fairs):
     olpe = fairs[1]
-    calendar.change_status(olpe, None, "cancelled")
+    calendar.change_status(olpe, None, "cancelled", now=now_utc())
     db.session.commit()
     now = now_utc()
     base_url = app.config["BASE_URL"]

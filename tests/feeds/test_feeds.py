@@ -159,11 +159,11 @@ def test_sequence_grows_and_cancellation_shows_then_leaves(client, make_event, a
     data = _data_of(event)
     data.title = "Messe Olpe (neue Zeit)"
     data.starts_at += timedelta(hours=1)
-    calendar.update_event(event, None, data)
+    calendar.update_event(event, None, data, now=now_utc())
     db.session.commit()
     moved = vevents(parse(client.get("/feeds/all.ics")))["Messe Olpe (neue Zeit)"]
     assert moved["UID"] == first["UID"] and moved["SEQUENCE"] > first["SEQUENCE"]
-    calendar.change_status(event, None, "cancelled", reason="Halle gesperrt")
+    calendar.change_status(event, None, "cancelled", reason="Halle gesperrt", now=now_utc())
     db.session.commit()
     cancelled = list(parse(client.get("/feeds/all.ics")).walk("VEVENT"))
     assert len(cancelled) == 1 and cancelled[0]["STATUS"] == "CANCELLED"
@@ -223,7 +223,7 @@ def test_conditional_get_and_head(client, make_event):
     head = client.head("/feeds/all.ics")
     assert head.status_code == 200 and head.headers["ETag"] == etag and head.data == b""
     # A change anywhere in the feed gives a new validator.
-    calendar.change_status(event, None, "cancelled")
+    calendar.change_status(event, None, "cancelled", now=now_utc())
     db.session.commit()
     changed = client.get("/feeds/all.ics", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag

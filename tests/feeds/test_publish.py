@@ -50,7 +50,7 @@ def rename(event, title: str) -> None:
         starts_at=event.starts_at, ends_at=event.ends_at, audiences=event.audience_codes,
         industries=event.industry_codes,
     )
-    calendar.update_event(event, None, data)
+    calendar.update_event(event, None, data, now=now_utc())
     db.session.commit()
 
 
@@ -105,7 +105,7 @@ def test_a_change_rewrites_only_the_feeds_that_hold_the_event(app, tmp_path, two
 
 def test_a_cancellation_is_published_and_leaves_after_30_days(app, tmp_path, two_fairs):
     siegen, _ = two_fairs
-    calendar.change_status(siegen, None, "cancelled", reason="Halle gesperrt")
+    calendar.change_status(siegen, None, "cancelled", reason="Halle gesperrt", now=now_utc())
     db.session.commit()
     publish.publish_feeds(tmp_path, now_utc())
     feed = icalendar.Calendar.from_ical((tmp_path / "district/SI.ics").read_bytes())

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from app.accounts.services import issue_token
 from app.booths import services as booths
-from app.clashes import services as clashes
+from app.clashes import scan as clash_scan
 from app.clashes.models import Clash
 from app.extensions import db
 from app.time import now_utc
@@ -61,7 +61,7 @@ def world(app, make_organisation, make_company, make_user, make_event) -> dict[s
     db.session.flush()
     booking = booths.book(company, category, booths.BookingDetails(), company_user, now)
     make_event("Handwerk live", organisation=other, day=fair.starts_at.date())
-    clashes.scan_all(now)
+    clash_scan.scan_all(now)
     clash = db.session.execute(select(Clash)).scalars().first()
     tokens = {"organiser": issue_token(organiser), "company": issue_token(company_user)}
     db.session.commit()

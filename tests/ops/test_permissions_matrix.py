@@ -25,7 +25,7 @@ from app.accounts.services import issue_token
 from app.booths import services as booths
 from app.booths.models import Booking
 from app.calendar.models import Event
-from app.clashes import services as clashes
+from app.clashes import scan as clash_scan
 from app.clashes.models import BlackoutCalendar, Clash
 from app.extensions import db
 from app.time import now_utc
@@ -55,7 +55,7 @@ MUST_COVER = {
     "clashes.accept", "clashes.resolve", "clash_board.accept", "clash_board.resolve",
     "clash_board.delete_blackout_calendar",
     "admin.edit_organisation", "admin.set_active", "admin.reset_password",
-    "admin.company", "admin.add_company_user",
+    "admin_companies.company", "admin_companies.add_company_user",
     "accounts.revoke_token",
 }
 
@@ -121,7 +121,7 @@ def world(app, make_organisation, make_company, make_user, make_event) -> World:
     db.session.flush()
     booking = booths.book(company_x, categories[0], booths.BookingDetails(
         remarks=SECRET_REMARKS), user_x, now)
-    clashes.scan_all(now)
+    clash_scan.scan_all(now)
     clash = db.session.execute(select(Clash)).scalars().first()
     assert clash is not None, "the fixture should have produced a clash"
     calendar = BlackoutCalendar(name=SECRET_CALENDAR, source="upload", content_hash="0" * 64)

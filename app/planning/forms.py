@@ -1,14 +1,15 @@
-"""The organiser's event form and the status buttons.
+"""The organiser's event form, the status buttons and the status change that needs a
+hard clash acknowledged.
 
 The form checks the shape of the input (lengths, known codes, dates that parse, which
 fields a whole-day or a timed event needs); the business rules (an event ends after it
-starts, at least one audience, ...) are checked by ``services.validate_event_data``.
+starts, at least one audience, ...) are checked by ``calendar.services.validate_event_data``.
 """
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,7 +22,6 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -30,39 +30,27 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
-from app.extensions import db
-from app.forms import BaseForm, MultiCheckboxField, options
+from app.calendar.models import Event
+from app.calendar.services import EventData
+from app.clashes.notes import MAX_NOTE
+from app.forms import (
+    CHOICE_MESSAGE,
+    PLEASE_CHOOSE,
+    BaseForm,
+    MultiCheckboxField,
+    options,
+    web_address,
+)
+from app.i18n import format_day
+from app.reference.choices import industry_choices, municipality_choices
 from app.reference.codes import AUDIENCES, EVENT_TYPES, MAX_GRADE, MIN_GRADE, STATUSES
-from app.reference.models import District, Industry, Municipality
+from app.time import NonexistentLocalTime, local_to_utc, to_local
 
-CHOICE_MESSAGE = _l("Please choose one of the offered values.")
-PLEASE_CHOOSE = _l("– please choose –")
-
-
-def web_address(form, field) -> None:
-    """Only http(s) links: a ``javascript:`` URL on the event page would be an attack."""
-    if field.data and not field.data.lower().startswith(("http://", "https://")):
-        raise ValidationError(_l("Please enter a web address starting with https:// or http://."))
-
-
-def municipality_choices() -> list[SelectChoice]:
-    """The region's municipalities grouped by district, for an <optgroup> select."""
-    rows = db.session.execute(
-        select(Municipality, District.name).join(Municipality.district)
-        .order_by(District.name, Municipality.name)
-    ).all()
-    return options([], blank=PLEASE_CHOOSE) + [
-        SelectChoice(str(municipality.id), municipality.name, optgroup=district_name)
-        for municipality, district_name in rows
-    ]
-
-
-def industry_choices() -> list[SelectChoice]:
-    industries = db.session.execute(select(Industry).order_by(Industry.code)).scalars()
-    return options((industry.code, industry.label) for industry in industries)
+# The service's field names where the form calls them differently.
+FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time", "venue": "venue_name",
+               "note": "clash_note"}
 
 
 class EventForm(BaseForm):
@@ -179,3 +167,91 @@ class StatusForm(BaseForm):
         validators=[Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000},
     )
     back_to = HiddenField(validators=[Length(max=10)])
+
+
+class StatusAcknowledgementForm(StatusForm):
+    """A status change that makes the event clash hard with other organisations' events
+    (reserving or publishing a draft): it goes ahead only with the box ticked and a note.
+
+    The ids differ from the event form's acknowledgement, which may be on the same page.
+    """
+
+    clash_acknowledged = BooleanField(
+        _l("I know about the hard clash and want to go ahead anyway."),
+        id="status-clash-acknowledged")
+    clash_note = TextAreaField(
+        _l("Why does the event go ahead despite the clash?"), id="status-clash-note",
+        validators=[Length(max=MAX_NOTE)],
+        description=_l("Kept in the event's history; the other organiser sees the clash on "
+                       "their clash board."),
+        render_kw={"rows": 2, "maxlength": MAX_NOTE},
+    )
+
+
+def event_data(form: EventForm) -> EventData:
+    """Whatever the form holds as the service's EventData (without the venue).
+
+    Local times become UTC here; a time that the switch to summer time skips is marked
+    on its field instead.
+    """
+    data = EventData(
+        title=form.title.data or "", event_type=form.event_type.data or "",
+        venue=None, all_day=bool(form.all_day.data),
+        description=form.description.data or "",
+        audiences=list(form.audiences.data or []),
+        grade_from=form.grade_from.data, grade_to=form.grade_to.data,
+        industries=list(form.industries.data or []),
+        contact_name=form.contact_name.data or None,
+        contact_email=form.contact_email.data or None,
+        contact_phone=form.contact_phone.data or None, url=form.url.data or None,
+    )
+    if data.all_day:
+        data.first_day, data.last_day = form.first_day.data, form.last_day.data
+        return data
+    moments = []
+    for field, day in ((form.start_time, form.day.data),
+                       (form.end_time, form.end_day.data or form.day.data)):
+        if day is None or field.data is None:
+            moments.append(None)
+            continue
+        try:
+            moments.append(local_to_utc(day, field.data))
+        except NonexistentLocalTime:
+            field.errors.append(_(
+                "This time does not exist on %(day)s: the clocks skip it when summer time "
+                "begins. Please choose another time.", day=format_day(day, "medium"),
+            ))
+            moments.append(None)
+    data.starts_at, data.ends_at = moments
+    return data
+
+
+def form_values(event: Event) -> dict:
+    """An event as the form's initial values (local dates and times)."""
+    grade_from, grade_to = event.pupil_grades
+    values = {
+        "title": event.title, "event_type": event.event_type,
+        "description": event.description, "audiences": event.audience_codes,
+        "grade_from": grade_from, "grade_to": grade_to, "industries": event.industry_codes,
+        "venue_name": event.venue.name, "venue_street": event.venue.street,
+        "municipality": str(event.venue.municipality_id), "all_day": event.all_day,
+        "contact_name": event.contact_name, "contact_email": event.contact_email,
+        "contact_phone": event.contact_phone, "url": event.url,
+    }
+    if event.all_day:
+        values.update(first_day=event.first_day, last_day=event.last_day)
+    else:
+        start, end = to_local(event.starts_at), to_local(event.ends_at)
+        values.update(day=start.date(), start_time=start.time(), end_time=end.time(),
+                      end_day=end.date() if end.date() != start.date() else None)
+    return values
+
+
+def already_marked(form: EventForm, name: str) -> bool:
+    """A field the form already marked keeps its first, more precise message."""
+    if name in ("starts_at", "ends_at", "first_day", "last_day"):
+        schedule = (form.first_day, form.last_day) if form.all_day.data else (
+            form.day, form.start_time, form.end_time, form.end_day)
+        return any(field.errors for field in schedule)
+    field = form._fields.get(FORM_FIELDS.get(name, name))
+    return field is not None and bool(field.errors)
