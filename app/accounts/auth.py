@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import abort
+from flask_login import current_user, login_required
+
 from app.accounts.models import ApiToken, User
 from app.extensions import db
 from app.time import now_utc
@@ -24,3 +27,11 @@ def user_for_token(token: str) -> User | None:
         return None
     api_token.last_used_at = now_utc()
     return api_token.user
+
+
+@login_required
+def require_organiser() -> None:
+    """A blueprint's guard for organisers' pages: organisers and admins come in, anonymous
+    visitors are sent to log in first, everyone else gets 403."""
+    if not (current_user.is_organiser or current_user.is_admin):
+        abort(403)

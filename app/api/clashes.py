@@ -41,7 +41,7 @@ from app.clashes.models import CLASH_STATUSES, Clash
 from app.clashes.rules import RULES
 from app.extensions import db
 from app.reference.codes import DISTRICT_CODES
-from app.time import now_utc
+from app.time import local_today, now_utc
 
 blp = Blueprint(
     "clashes", __name__, url_prefix="/api/v1/clashes",
@@ -207,7 +207,7 @@ def check(fields_: dict):
             suggestions = clash_check.suggest_free_dates(
                 data, organisation, window_days=fields_["suggest_days"],
                 keep_weekday=fields_["keep_weekday"],
-                event_id=editing.id if editing else None)
+                event_id=editing.id if editing else None, today=local_today())
         result = {
             "clashes": findings, "suggestions": suggestions,
             "hard": sum(1 for finding in findings if finding.is_hard),

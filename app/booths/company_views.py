@@ -26,10 +26,7 @@ from app.accounts.models import Company
 from app.accounts.security import audit
 from app.booths import feed
 from app.booths import services as booths
-from app.booths.forms import (
-    ActionForm,
-    BookingForm,
-)
+from app.booths.forms import ActionForm, BookingForm
 from app.booths.labels import labels
 from app.booths.models import Booking, BoothSetup
 from app.calendar import services as calendar
@@ -44,15 +41,7 @@ bp = Blueprint("booths", __name__)
 bp.context_processor(labels)
 
 INVALID = 422
-# Statuses in the order the organisers' page shows them.
-STATUS_ORDER = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
-# The setup form's fields that a service error names differently.
-SETUP_FIELDS = {"opens_at": "opens_time", "closes_at": "closes_time",
-                "setup_starts_at": "setup_time", "teardown_ends_at": "teardown_time"}
-CATEGORY_FIELDS = {"price_cents": "price"}
 BOOKING_FIELDS = {"occupations": "occupations"}
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def require_company() -> Company:

@@ -52,7 +52,6 @@ STATUS_ORDER = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
 SETUP_FIELDS = {"opens_at": "opens_time", "closes_at": "closes_time",
                 "setup_starts_at": "setup_time", "teardown_ends_at": "teardown_time"}
 CATEGORY_FIELDS = {"price_cents": "price"}
-BOOKING_FIELDS = {"occupations": "occupations"}
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

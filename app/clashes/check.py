@@ -44,7 +44,6 @@ from app.reference.models import Municipality
 from app.time import (
     NonexistentLocalTime,
     local_to_utc,
-    local_today,
     to_local,
 )
 
@@ -145,7 +144,7 @@ def _clashing_events_query() -> Select:
 
 def suggest_free_dates(data: EventData, organisation: Organisation, *, window_days: int = 90,
                        keep_weekday: bool = True, limit: int = 5,
-                       event_id: int | None = None, today: date | None = None) -> list[date]:
+                       event_id: int | None = None, today: date) -> list[date]:
     """The next first days (after the planned one, from tomorrow on, within
     ``window_days``) on which the event would cause no clash and no holiday warning.
     Times of day and length stay as they are; ``keep_weekday`` keeps e.g. Saturdays."""
@@ -156,7 +155,7 @@ def suggest_free_dates(data: EventData, organisation: Organisation, *, window_da
     current = data.first_day if data.all_day else local_start.date()
     length = ((data.last_day - data.first_day) if data.all_day
               else local_end.date() - local_start.date())
-    begin = max(current + timedelta(days=1), (today or local_today()) + timedelta(days=1))
+    begin = max(current + timedelta(days=1), today + timedelta(days=1))
     found = []
     for offset in range(window_days):
         day = begin + timedelta(days=offset)

@@ -9,7 +9,6 @@ which both organisers see on their board.
 from __future__ import annotations
 
 import calendar as month_calendar
-from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import (
@@ -24,14 +23,15 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.auth import require_organiser
 from app.accounts.models import User
 from app.calendar import services as calendar
-from app.calendar.models import Event, Venue
+from app.calendar.models import Event
 from app.clashes import blackout, dates, overview
 from app.clashes import board as clash_board
 from app.clashes import explain as clash_explain
@@ -50,10 +50,11 @@ from app.clashes.rules import RULES
 from app.extensions import db
 from app.i18n import format_day
 from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
-from app.reference.models import District, Municipality
-from app.time import day_span_utc, local_today, now_utc
+from app.reference.models import District
+from app.time import local_today, now_utc
 
 bp = Blueprint("clash_board", __name__)
+bp.before_request(require_organiser)
 
 ACTION_LABELS = {
     "opened": _l("found by the scan"), "reopened": _l("open again (an event moved)"),
@@ -63,14 +64,6 @@ ACTION_LABELS = {
 STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "resolved": _l("resolved")}
 SEVERITY_LABELS = {"hard": _l("hard"), "soft": _l("soft")}
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-@bp.before_request
-@login_required
-def require_organiser():
-    """Organisers and admins only (anonymous visitors log in first, companies get 403)."""
-    if not (current_user.is_organiser or current_user.is_admin):
-        abort(403)
 
 
 @bp.context_processor
@@ -191,49 +184,6 @@ def resolve(clash_id: int):
 # --- the year overview -----------------------------------------------------------------------
 
 
-def _year_counts(year: int) -> dict[date, dict[str, int]]:
-    """Events per local day and district: planned and published events of everybody, the
-    viewer's own drafts too."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    visible = Event.status.in_(("planned", "published"))
-    if current_user.organisation_id is not None:
-        visible = or_(visible, (Event.status == "draft")
-                      & (Event.organisation_id == current_user.organisation_id))
-    rows = db.session.execute(
-        select(Event.starts_at, Event.ends_at, Event.first_day, Event.last_day,
-               Municipality.district_code)
-        .join(Venue, Event.venue_id == Venue.id)
-        .join(Municipality, Venue.municipality_id == Municipality.id)
-        .where(visible, Event.ends_at > day_span_utc(first, first)[0],
-               Event.starts_at < day_span_utc(last, last)[1])
-    )
-    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for starts_at, ends_at, first_day, last_day, district in rows:
-        start, end = clash_inputs.local_days(starts_at, ends_at, first_day, last_day)
-        for ordinal in range(max(start, first.toordinal()), min(end, last.toordinal()) + 1):
-            counts[date.fromordinal(ordinal)][district] += 1
-    return counts
-
-
-def _school_holidays(year: int) -> dict[date, str]:
-    """Days of blackout periods that affect pupils (school holidays), with their names."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    days: dict[date, str] = {}
-    periods = db.session.execute(
-        select(BlackoutPeriod).join(BlackoutPeriod.calendar)
-        .where(BlackoutPeriod.first_day <= last, BlackoutPeriod.last_day >= first)
-        .options(selectinload(BlackoutPeriod.calendar))
-    ).scalars()
-    for period in periods:
-        if "pupils" not in (period.calendar.audiences or []):
-            continue
-        day = max(period.first_day, first)
-        while day <= min(period.last_day, last):
-            days.setdefault(day, period.name)
-            day += timedelta(days=1)
-    return days
-
-
 @bp.get("/clashes/year")
 def year_overview():
     """The year at a glance (SVG, no JavaScript), a text table, and the reserved dates."""
@@ -244,8 +194,8 @@ def year_overview():
     if not MIN_YEAR <= year <= MAX_YEAR:
         abort(404)
     language = str(get_locale() or "de")[:2]
-    counts = _year_counts(year)
-    school = _school_holidays(year)
+    counts = dates.year_counts(year, current_user.organisation_id)
+    school = dates.school_holiday_days(year)
     public = {date.fromordinal(ordinal): clash_inputs.holiday_name(date.fromordinal(ordinal),
                                                                 language)
               for ordinal in clash_inputs.public_holidays(date(year, 1, 1), date(year, 12, 31))}
@@ -275,13 +225,7 @@ def year_overview():
                 and days.get(day + timedelta(days=1), info).kind == "free_weekend"]
         months.append({"name": with_locale_months[month - 1], "rows": rows, "free": free,
                        "days": month_calendar.monthrange(year, month)[1]})
-    reserved = db.session.execute(
-        calendar.events_query().where(
-            Event.status == "planned",
-            Event.ends_at > day_span_utc(date(year, 1, 1), date(year, 1, 1))[0],
-            Event.starts_at < day_span_utc(date(year, 12, 31), date(year, 12, 31))[1],
-        )
-    ).scalars().all()
+    reserved = dates.reserved_in(year)
     return render_template("clashes/year.html", year=year, svg=svg, months=months,
                            reserved=reserved, district_names=dict(districts),
                            min_year=MIN_YEAR, max_year=MAX_YEAR)

@@ -18,6 +18,7 @@ from app.clashes import check as clash_check
 from app.extensions import db
 from app.planning.forms import EventForm, StatusAcknowledgementForm, event_data
 from app.reference.models import Municipality
+from app.time import local_today
 
 
 @dataclasses.dataclass
@@ -98,8 +99,8 @@ def review_clashes(form: EventForm, organisation, event: Event | None, *,
     review.needs_ack = bool(review.hard) and bool(clash_check.new_hard_findings(
         event, data, organisation, findings=review.findings))
     if review.findings and with_suggestions:
-        review.suggestions = clash_check.suggest_free_dates(data, organisation,
-                                                            event_id=event_id)
+        review.suggestions = clash_check.suggest_free_dates(
+            data, organisation, event_id=event_id, today=local_today())
     return review
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from app.accounts.auth import require_organiser
 from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.clashes import board as clash_board
@@ -40,6 +41,7 @@ from app.reference.models import Municipality
 from app.time import now_utc
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
+bp.before_request(require_organiser)
 
 INVALID = 422
 STATUS_ORDER = ("draft", "planned", "published", "cancelled")
@@ -65,14 +67,6 @@ ACTION_LABELS = {
 }
 # How a change came in, where not through these pages.
 VIA_LABELS = {"api": _l("through the API"), "seed": _l("demo data")}
-
-
-@bp.before_request
-@login_required
-def require_organiser():
-    """Only organisers and admins manage events (anonymous visitors are sent to log in)."""
-    if not (current_user.is_organiser or current_user.is_admin):
-        abort(403)
 
 
 @bp.context_processor
