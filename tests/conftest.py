@@ -18,7 +18,7 @@ import flask_babel
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
@@ -40,10 +40,27 @@ PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """SQLite in a temporary folder; PostgreSQL when ``TEST_DATABASE_URL`` names an empty
+    database. With pytest-xdist each worker gets a database of its own, made next to it
+    (``<name>_gw0``, …), so that workers never empty each other's tables."""
     if url := os.environ.get("TEST_DATABASE_URL"):
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        return url if worker_id == "master" else _worker_database(url, worker_id)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

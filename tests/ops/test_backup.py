@@ -8,7 +8,6 @@ database, opens with the app and holds the data. PostgreSQL: ``pg_dump -Fc`` and
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -120,8 +119,8 @@ def libpq_url(url: str) -> str:
 
 @pytest.fixture
 def postgres_url(app) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("postgresql"):
         pytest.skip("PostgreSQL backup: TEST_DATABASE_URL is not set")
     for tool in ("pg_dump", "pg_restore"):
         if shutil.which(tool) is None:
