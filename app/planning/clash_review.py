@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.calendar import services as calendar
 from app.calendar.models import Event, Venue
 from app.clashes import check as clash_check
+from app.clashes.notes import WHY_GO_AHEAD
 from app.extensions import db
 from app.planning.forms import EventForm, StatusAcknowledgementForm, event_data
 from app.reference.models import Municipality
@@ -118,8 +119,7 @@ def mark_missing_acknowledgement(form: EventForm | StatusAcknowledgementForm) ->
             "The event clashes hard with another one. Please confirm that you want to save "
             "it anyway, or choose another date.")]
     if not (form.clash_note.data or "").strip():
-        form.clash_note.errors = [*form.clash_note.errors, _(
-            "Please say in a note why the event goes ahead despite the clash.")]
+        form.clash_note.errors = [*form.clash_note.errors, str(WHY_GO_AHEAD)]
 
 
 @dataclasses.dataclass
