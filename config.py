@@ -30,6 +30,13 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # "Stay logged in" lasts 30 days (Flask-Login's default is a year): long enough that a
+    # user of a shared office PC is not asked daily, short enough that a forgotten device
+    # does not hold a working login for a season. Lax: the cookie is not sent with
+    # cross-site POSTs. Logging out, a password change or reset, a deactivation and "log out
+    # on all devices" invalidate it at once (``User.session_version``).
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     # flask-smorest: the OpenAPI document lives at /api/v1/openapi.json
     API_TITLE = "Messekalender Südwestfalen API"
     API_VERSION = "v1"
@@ -58,6 +65,15 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10/minute"
+    # Forgotten password: per client, and per e-mail address asked for (whoever asks).
+    RESET_RATE_LIMIT = "10/hour"
+    RESET_ADDRESS_RATE_LIMIT = "3/hour"
+    # A company asks for access: per client, and per e-mail address.
+    REGISTER_RATE_LIMIT = "5/hour"
+    # Forms behind a link from a mail (set a password, accept an invitation, confirm).
+    LINK_RATE_LIMIT = "30/hour"
+    # Invitations, e-mail changes and other account forms, per client.
+    ACCOUNT_FORM_RATE_LIMIT = "60/hour"
     API_READ_RATE_LIMIT = "300/minute"
     API_WRITE_RATE_LIMIT = "60/minute"
     # Login lock-out (kept in the database, so it holds across workers): this many failures

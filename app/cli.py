@@ -68,16 +68,23 @@ def seed_demo_command() -> None:
 @click.argument("name")
 @click.option("--kind", type=click.Choice(list(ORGANISATION_KINDS)), default="other",
               show_default=True)
+@click.option("--email", help="Contact address (clash mails go there too).")
 @with_appcontext
-def create_organisation_command(name: str, kind: str) -> None:
+def create_organisation_command(name: str, kind: str, email: str | None) -> None:
     """Create an organisation that runs events."""
+    if email and not accounts.looks_like_email(accounts.normalise_email(email)):
+        raise click.ClickException(f"Not an e-mail address: {email!r}.")
     try:
-        organisation = accounts.create_organisation(name, kind)
+        organisation = accounts.create_organisation(
+            name, kind, email=accounts.normalise_email(email) if email else None)
     except accounts.AccountError as error:
         _fail(error)
     db.session.commit()
     click.echo(f"Created organisation {organisation.name} ({organisation.kind}), "
                f"id {organisation.id}.")
+    if not email:
+        click.echo("Warning: no contact address (--email); until it has one or an active "
+                   "organiser, no clash mail reaches it.")
 
 
 @click.command("create-user")
@@ -88,12 +95,20 @@ def create_organisation_command(name: str, kind: str) -> None:
 @click.option("--password", help="Without it a password is generated and printed.")
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--token", is_flag=True, help="Also create an API token (the last line printed).")
+@click.option("--invite", is_flag=True,
+              help="Mail an invitation instead: the person chooses their own password.")
+@click.option("--organisation-admin", is_flag=True,
+              help="An organiser who looks after the organisation's members.")
 @with_appcontext
 def create_user_command(
     email: str, role: str, organisation_name: str | None, company_name: str | None,
-    password: str | None, language: str, token: bool,
+    password: str | None, language: str, token: bool, invite: bool,
+    organisation_admin: bool,
 ) -> None:
-    """Create a user; with --token, print a new API token as the last line."""
+    """Create a user (with --token, print a new API token as the last line), or with
+    --invite mail them an invitation to choose a password."""
+    if invite and (password or token):
+        raise click.UsageError("--invite makes no account yet: no --password, no --token.")
     organisation = company = None
     if organisation_name:
         organisation = accounts.find_organisation(organisation_name)
@@ -103,6 +118,20 @@ def create_user_command(
         company = accounts.find_company(company_name)
         if company is None:
             raise click.ClickException(f"No company named {company_name!r}.")
+    organisation_role = "admin" if organisation_admin else "member"
+    if invite:
+        from app.accounts.onboarding import invite as send_invitation
+
+        try:
+            invitation = send_invitation(email, role, None, now_utc(), organisation=organisation,
+                                         company=company, organisation_role=organisation_role,
+                                         language=language)
+        except accounts.AccountError as error:
+            _fail(error)
+        db.session.commit()
+        click.echo(f"Invitation for {invitation.email} ({invitation.role}, {invitation.joins}) "
+                   f"queued; the link works until {invitation.expires_at:%Y-%m-%d %H:%M} UTC.")
+        return
     try:
         user, generated = accounts.create_user(
             email, role, password, organisation=organisation, company=company,
@@ -110,6 +139,8 @@ def create_user_command(
         )
     except accounts.AccountError as error:
         _fail(error)
+    if organisation_admin:
+        user.organisation_role = "admin"
     api_token = accounts.issue_token(user, "CLI") if token else None
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")

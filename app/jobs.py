@@ -133,6 +133,23 @@ def scan_clashes_job(app: Flask) -> object | None:
         return report
 
 
+def purge_personal_data_job(app: Flask) -> dict[str, int] | None:
+    """Delete personal data past its retention period (see ``accounts.retention``)."""
+    from app.accounts.retention import purge_expired
+    from app.extensions import db
+    from app.outbox.services import purge_sent
+
+    with app.app_context(), single_instance("purge-personal-data") as allowed:
+        if not allowed:
+            return None
+        now = now_utc()
+        removed = purge_expired(now) | {"sent_mails": purge_sent(now)}
+        db.session.commit()
+        logger.info("purge-personal-data: %s", ", ".join(
+            f"{count} {name}" for name, count in removed.items()))
+        return removed
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -181,6 +198,14 @@ JOBS: tuple[Job, ...] = (
         trigger="cron",
         trigger_args={"hour": 3, "minute": 30},
         description="Nightly re-scan of all events for date clashes",
+    ),
+    Job(
+        id="purge-personal-data",
+        func=purge_personal_data_job,
+        trigger="cron",
+        trigger_args={"hour": 4, "minute": 15},
+        description=("Delete login failures, audit entries, expired links, invitations, "
+                     "company requests and sent mails past their retention period"),
     ),
 )
 

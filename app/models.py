@@ -1,12 +1,21 @@
 """Import every model so that Alembic and ``db.create_all`` see the whole schema."""
 
-from app.accounts.models import ApiToken, Company, Organisation, User
+from app.accounts.models import (
+    ApiToken,
+    Company,
+    CompanyRequest,
+    Invitation,
+    LinkToken,
+    Organisation,
+    User,
+)
 from app.accounts.security import AuditEntry, LoginFailure, LoginLock
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
+from app.public.models import LegalPage
 from app.reference.models import District, Industry, Municipality, Occupation
 
 __all__ = [
@@ -20,12 +29,16 @@ __all__ = [
     "BoothSetup",
     "Booking",
     "Company",
+    "CompanyRequest",
     "District",
     "Event",
     "EventAudience",
     "EventChange",
     "Industry",
+    "Invitation",
     "JobRun",
+    "LegalPage",
+    "LinkToken",
     "LoginFailure",
     "LoginLock",
     "Municipality",

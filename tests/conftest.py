@@ -279,7 +279,7 @@ def _default_organisation(make_organisation) -> Organisation:
 def login(client: FlaskClient, user: User) -> None:
     """Log ``user`` in through the session, as Flask-Login would after a real login."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

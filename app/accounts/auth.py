@@ -10,10 +10,17 @@ from app.extensions import db
 from app.time import now_utc
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember cookie, if it is still theirs: the id carries the
+    session version (``User.get_id``), so a cookie issued before the version was raised,
+    or one of a deactivated user, logs nobody in."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def user_for_token(token: str) -> User | None:

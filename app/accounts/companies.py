@@ -19,7 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,7 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 
 from app.accounts import services as accounts
-from app.accounts.models import Company, User
+from app.accounts.models import Company, Invitation, User
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Industry, Municipality, Occupation
@@ -360,27 +361,32 @@ def unsign_rows(signed: str) -> list[tuple[int, CompanyInput]]:
                                  "the file again.")) from error
 
 
-def import_rows(rows: list[tuple[int, CompanyInput]]
-                ) -> tuple[list[Company], list[tuple[User, str]], list[ImportRow]]:
+def import_rows(rows: list[tuple[int, CompanyInput]], actor: User, now: datetime
+                ) -> tuple[list[Company], list[Invitation], list[ImportRow]]:
     """Create every row's company or, if any row fails now, none (the caller rolls back).
+    A row's ``user_email`` is invited (nobody sees a password).
 
-    Returns the companies, the users with their one-time passwords, and the failed rows
-    (non-empty means: roll back, nothing was imported).
+    Returns the companies, the invitations sent, and the failed rows (non-empty means:
+    roll back, nothing was imported).
     """
+    from app.accounts import onboarding
+
     checked = check_rows(rows)
     failed = [row for row in checked if not row.valid]
     if failed:
         return [], [], failed
-    companies, users = [], []
+    created, invitations = [], []
     for row in checked:
         try:
-            company, user, password = create_company(row.data)
-        except CompanyError as error:
+            company, _user, _password = create_company(replace(row.data, user_email=""))
+            if row.data.user_email:
+                invitations.append(onboarding.invite(
+                    row.data.user_email, "company", actor, now, company=company,
+                    provisioning=True))
+        except (CompanyError, accounts.AccountError) as error:
             return [], [], [ImportRow(row.line, row.data, error.errors)]
-        companies.append(company)
-        if user is not None and password is not None:
-            users.append((user, password))
-    return companies, users, []
+        created.append(company)
+    return created, invitations, []
 
 
 # --- for the pages -----------------------------------------------------------------------

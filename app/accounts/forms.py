@@ -13,14 +13,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.accounts import companies
 from app.accounts.models import Company
 from app.forms import BaseForm, MultiCheckboxField, options
-from app.reference.codes import LANGUAGES
+from app.reference.codes import LANGUAGES, ORGANISATION_ROLES
 
 MAX_PASSWORD_LENGTH = 200
+
+
+def single_line(form, field) -> None:
+    """Names and addresses are one line: no line breaks or tabs (mail headers, iCalendar)."""
+    if isinstance(field.data, str) and any(char in field.data for char in "\r\n\t\x00"):
+        raise ValidationError(_l("This field contains characters that are not allowed."))
 
 
 class LoginForm(BaseForm):
@@ -122,3 +128,71 @@ class CompanyProfileForm(BaseForm):
             [(i.code, i.label) for i in companies.all_industries()])
         self.occupations.choices = options(
             [(o.id, o.name) for o in companies.all_occupations()])
+class ResetRequestForm(BaseForm):
+    email = StringField(
+        _l("E-mail address"), validators=[DataRequired(_l("Please enter your e-mail address.")),
+                                          Length(max=254), single_line],
+        render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": 254},
+    )
+
+
+class NewPasswordForm(BaseForm):
+    """A new password, twice (password reset, accepting an invitation)."""
+
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Please enter a new password.")),
+                    Length(max=MAX_PASSWORD_LENGTH)],
+        description=_l("At least 10 characters, not only letters or only digits."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", _l("The two passwords do not match.")),
+                    Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class AcceptInvitationForm(NewPasswordForm):
+    name = StringField(_l("Your name"), validators=[Length(max=120), single_line],
+                       render_kw={"maxlength": 120, "autocomplete": "name"})
+
+
+class InviteForm(BaseForm):
+    """Invite a colleague into one's own organisation or company."""
+
+    email = StringField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
+                    single_line],
+        render_kw={"maxlength": 254, "inputmode": "email", "autocomplete": "off"},
+    )
+    name = StringField(_l("Name"), validators=[Length(max=120), single_line],
+                       render_kw={"maxlength": 120})
+    language = SelectField(_l("Language of the invitation"), choices=options(LANGUAGES),
+                           default="de", invalid_choice_message=_l("Unknown language."))
+    organisation_role = SelectField(_l("Role in the organisation"),
+                                    choices=options(ORGANISATION_ROLES), default="member",
+                                    invalid_choice_message=_l("Unknown role."))
+
+
+class RoleForm(BaseForm):
+    organisation_role = SelectField(_l("Role in the organisation"),
+                                    choices=options(ORGANISATION_ROLES),
+                                    invalid_choice_message=_l("Unknown role."))
+
+
+class EmailChangeForm(BaseForm):
+    new_email = StringField(
+        _l("New e-mail address"),
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
+                    single_line],
+        render_kw={"maxlength": 254, "inputmode": "email", "autocomplete": "email"},
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password.")),
+                    Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )

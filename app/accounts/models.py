@@ -6,12 +6,22 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.reference.codes import ORGANISATION_KINDS, ROLES
+from app.reference.codes import ORGANISATION_KINDS, ORGANISATION_ROLES, ROLES
 from app.reference.models import Industry, Municipality, Occupation
 from app.time import now_utc
 from app.types import UTCDateTime, one_of
@@ -88,6 +98,8 @@ class User(UserMixin, db.Model):
             " OR (role = 'admin')",
             name="membership",
         ),
+        CheckConstraint(one_of("organisation_role", ORGANISATION_ROLES),
+                        name="organisation_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,9 +112,16 @@ class User(UserMixin, db.Model):
     )
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     language: Mapped[str] = mapped_column(String(2), default="de")
+    # An organiser's role inside their organisation: "admin" looks after its members.
+    organisation_role: Mapped[str] = mapped_column(String(10), default="member",
+                                                   server_default="member")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the id that sessions and remember cookies carry (``get_id``): raising it ends
+    # every session of the user at once (logout, password change or reset, deactivation,
+    # "log out on all devices"), because a cookie with the old number no longer loads.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     company: Mapped[Company | None] = relationship(back_populates="users")
@@ -114,6 +133,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
         return self.active
 
+    def get_id(self) -> str:
+        """Flask-Login's alternative id: the user and their session version."""
+        return f"{self.id}:{self.session_version}"
+
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
@@ -121,6 +144,10 @@ class User(UserMixin, db.Model):
     @property
     def is_organiser(self) -> bool:
         return self.role == "organiser"
+
+    @property
+    def is_organisation_admin(self) -> bool:
+        return self.role == "organiser" and self.organisation_role == "admin"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -155,3 +182,134 @@ class ApiToken(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+LINK_PURPOSES = ("password_reset", "invitation", "email_change", "company_request")
+
+
+class LinkToken(db.Model):
+    """The secret of a link in a mail: set a password, accept an invitation, confirm an
+    address. Single use, with an expiry.
+
+    Decision: random (256 bits, ``secrets``) and stored as a SHA-256 hash, like API and
+    feed tokens, not signed with ``itsdangerous``. Single use, "a newer link kills the
+    older one" and "a password change kills open reset links" need a row per link anyway;
+    with the row there, a signature would only add a second mechanism (and a key whose
+    rotation kills every open link). A stolen database copy holds no usable link, and a
+    link is revoked by one UPDATE.
+    """
+
+    __tablename__ = "link_tokens"
+    __table_args__ = (CheckConstraint(one_of("purpose", LINK_PURPOSES), name="purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    company_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company_requests.id", ondelete="CASCADE"), index=True)
+    # The address an e-mail change or a company request is to confirm.
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User | None] = relationship()
+    invitation: Mapped[Invitation | None] = relationship()
+    company_request: Mapped[CompanyRequest | None] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(db.Model):
+    """Someone asked to join as a user: the account is made when they set a password."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("organisation_role", ORGANISATION_ROLES),
+                        name="organisation_role"),
+        CheckConstraint(
+            "(role = 'organiser' AND organisation_id IS NOT NULL AND company_id IS NULL)"
+            " OR (role = 'company' AND company_id IS NOT NULL AND organisation_id IS NULL)"
+            " OR (role = 'admin' AND organisation_id IS NULL AND company_id IS NULL)",
+            name="membership",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True)
+    organisation_role: Mapped[str] = mapped_column(String(10), default="member")
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation | None] = relationship()
+    company: Mapped[Company | None] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.withdrawn_at is None
+
+    @property
+    def joins(self) -> str:
+        """What the invitation is into, for pages and mails."""
+        if self.organisation is not None:
+            return self.organisation.name
+        if self.company is not None:
+            return self.company.name
+        return "Messekalender Südwestfalen"
+
+
+REQUEST_STATUSES = ("unconfirmed", "pending", "approved", "rejected")
+
+
+class CompanyRequest(db.Model):
+    """A company asks for access (``/register/company``): it counts once its address is
+    confirmed, and waits for an admin's approval or rejection."""
+
+    __tablename__ = "company_requests"
+    __table_args__ = (
+        CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),
+        CheckConstraint("language IN ('de', 'en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipalities.id"))
+    industries: Mapped[list] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    status: Mapped[str] = mapped_column(String(12), default="unconfirmed", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"))
+
+    municipality: Mapped[Municipality | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    company: Mapped[Company | None] = relationship()

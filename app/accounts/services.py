@@ -6,13 +6,13 @@ import secrets
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, Company, Organisation, User
 from app.errors import DomainError
 from app.extensions import db
-from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
+from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ORGANISATION_ROLES, ROLES
 from app.time import now_utc
 
 MIN_PASSWORD_LENGTH = 10
@@ -24,6 +24,13 @@ class AccountError(DomainError):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def looks_like_email(email: str) -> bool:
+    """Enough of a check for an address we are about to send a link to."""
+    local, at, domain = email.partition("@")
+    return (bool(at and local and "." in domain.strip(".")) and len(email) <= 254
+            and not any(char.isspace() or ord(char) < 32 for char in email))
 
 
 def find_user(email: str) -> User | None:
@@ -67,6 +74,13 @@ def check_password_rules(password: str) -> list[tuple[str, str]]:
     return []
 
 
+def check_new_password(password: str) -> None:
+    """Raise AccountError (field ``new_password``) if ``password`` breaks the rules."""
+    errors = check_password_rules(password)
+    if errors:
+        raise AccountError([("new_password", message) for _, message in errors])
+
+
 def generate_password() -> str:
     """A random password that passes our own rules (a random one may be all letters)."""
     while check_password_rules(password := secrets.token_urlsafe(12)):
@@ -87,7 +101,7 @@ def create_user(
     """Create a user; without a password one is generated and returned once."""
     errors: list[tuple[str, str]] = []
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
+    if not looks_like_email(email):
         errors.append(("email", str(_l("Please enter a valid e-mail address."))))
     elif find_user(email):
         errors.append(("email", str(_l("A user with this e-mail address exists already."))))
@@ -103,6 +117,8 @@ def create_user(
     errors += check_password_rules(password)
     if errors:
         raise AccountError(errors)
+    # The first organiser of an organisation looks after the others.
+    first_organiser = role == "organiser" and not _has_admin(organisation)
     user = User(
         email=email,
         role=role,
@@ -112,9 +128,18 @@ def create_user(
         language=language if language in ("de", "en") else "de",
     )
     user.set_password(password)
+    if first_organiser:
+        user.organisation_role = "admin"
     db.session.add(user)
     db.session.flush()
     return user, generated
+
+
+def _has_admin(organisation: Organisation) -> bool:
+    return db.session.execute(
+        select(func.count()).select_from(User).where(
+            User.organisation_id == organisation.id, User.role == "organiser",
+            User.organisation_role == "admin", User.active.is_(True))).scalar_one() > 0
 
 
 def issue_token(user: User, label: str = "API") -> str:
@@ -167,11 +192,16 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """Set a password that follows the rules (an admin's reset or the user's own change)."""
-    errors = check_password_rules(password)
-    if errors:
-        raise AccountError([("new_password", message) for _, message in errors])
+    """Set a password that follows the rules; every session of the user ends (the caller
+    logs the acting browser in again where it should stay logged in)."""
+    check_new_password(password)
     user.set_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of ``user`` at once (see ``User.get_id``)."""
+    user.session_version = (user.session_version or 1) + 1
     db.session.flush()
 
 
@@ -179,16 +209,78 @@ def reset_password(user: User) -> str:
     """Give ``user`` a generated password and return it (shown once to the admin)."""
     password = generate_password()
     user.set_password(password)
-    db.session.flush()
+    end_sessions(user)
     return password
 
 
+def may_manage_members(actor: User, user: User) -> bool:
+    """Admins manage every user; an organisation's admins the members of their own."""
+    return actor.is_admin or (actor.is_organisation_admin and actor.active
+                              and user.role == "organiser"
+                              and user.organisation_id == actor.organisation_id)
+
+
 def set_active(user: User, active: bool, actor: User) -> None:
-    """(De)activate a user; admins cannot lock themselves out."""
+    """(De)activate a user; nobody can lock themselves out."""
+    if not may_manage_members(actor, user):
+        raise AccountError([("active", str(_l("You may not change this user.")))])
     if user.id == actor.id and not active:
         raise AccountError([("active", str(_l("You cannot deactivate your own account.")))])
     user.active = active
+    if not active:
+        end_sessions(user)
     db.session.flush()
+
+
+def set_organisation_role(user: User, role: str, actor: User) -> None:
+    """Make a member an organisation admin or back; an organisation keeps at least one
+    active admin (so that someone can always invite and manage its members)."""
+    if role not in ORGANISATION_ROLES:
+        raise AccountError([("organisation_role", str(_l("Unknown role.")))])
+    if not may_manage_members(actor, user):
+        raise AccountError([("organisation_role", str(_l("You may not change this user.")))])
+    if user.organisation_role == "admin" and role != "admin" and user.active:
+        admins = db.session.execute(
+            select(func.count()).select_from(User).where(
+                User.organisation_id == user.organisation_id, User.active.is_(True),
+                User.organisation_role == "admin", User.role == "organiser")).scalar_one()
+        if admins <= 1:
+            raise AccountError([("organisation_role", str(_l(
+                "An organisation needs at least one admin. Make someone else admin first.")))])
+    user.organisation_role = role
+    db.session.flush()
+
+
+def members(organisation: Organisation | None = None,
+            company: Company | None = None) -> list[User]:
+    """The users of an organisation or a company, active ones first, by e-mail."""
+    query = select(User)
+    if organisation is not None:
+        query = query.where(User.organisation_id == organisation.id, User.role == "organiser")
+    else:
+        query = query.where(User.company_id == company.id, User.role == "company")
+    return list(db.session.execute(
+        query.order_by(User.active.desc(), User.email)).scalars())
+
+
+def organisations_without_contact() -> list[Organisation]:
+    """Organisations without a contact address (required: clash mails go there too),
+    first those that no mail reaches at all (no active organiser either)."""
+    active_member = select(User.id).where(
+        User.organisation_id == Organisation.id, User.role == "organiser",
+        User.active.is_(True)).exists()
+    found = db.session.execute(
+        select(Organisation, active_member).where(
+            or_(Organisation.email.is_(None), Organisation.email == ""))
+        .order_by(Organisation.name)).all()
+    return [organisation for organisation, _ in sorted(found, key=lambda row: row[1])]
+
+
+def unreachable_organisations() -> list[Organisation]:
+    """Organisations no mail reaches: no active organiser and no contact address."""
+    return [organisation for organisation in organisations_without_contact()
+            if not any(user.active and user.role == "organiser"
+                       for user in organisation.users)]
 
 
 def update_organisation(organisation: Organisation, name: str, kind: str,

@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.accounts import onboarding
 from app.accounts import services as accounts
 from app.accounts.forms import (
     ConfirmForm,
+    EmailChangeForm,
     LanguageForm,
     LoginForm,
     LogoutForm,
@@ -119,6 +121,7 @@ def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
+        accounts.end_sessions(current_user)
         audit("logout", current_user, user_target(current_user), ip=client_address())
         db.session.commit()
     logout_user()
@@ -126,10 +129,33 @@ def logout():
     return redirect(url_for("calendar.index"))
 
 
+@bp.post("/account/sessions/end")
+@login_required
+def end_all_sessions():
+    """Log out on all devices: every session and remember cookie of the user ends."""
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    accounts.end_sessions(current_user)
+    audit("logout.everywhere", current_user, user_target(current_user), ip=client_address())
+    db.session.commit()
+    logout_user()
+    flash(_("You are logged out on all devices."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+def stay_logged_in(user: User) -> None:
+    """Log this browser in again after the user's sessions were ended by their own action
+    (a password change): with a remember cookie again if it had one."""
+    had_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in \
+        request.cookies
+    login_user(user, remember=had_cookie)
+
+
 def _render_account(status: int = 200, **forms):
     forms.setdefault("language_form", LanguageForm(formdata=None, language=current_user.language))
     forms.setdefault("password_form", PasswordChangeForm(formdata=None))
     forms.setdefault("token_form", TokenForm(formdata=None))
+    forms.setdefault("email_form", EmailChangeForm(formdata=None))
     forms.setdefault("new_token", None)
     forms.setdefault("new_token_label", None)
     return render_template(
@@ -171,12 +197,38 @@ def account_password():
             db.session.rollback()
             put_errors(form, error)
         else:
+            onboarding.password_changed(current_user, now_utc())
             audit("password.changed", current_user, user_target(current_user),
                   ip=client_address())
             db.session.commit()
+            stay_logged_in(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.account"))
     return _render_account(INVALID, password_form=form)
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(lambda: current_app.config["ACCOUNT_FORM_RATE_LIMIT"], scope="account-forms")
+def account_email():
+    """Ask to change the address: a link goes to the new address, the old one is told."""
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            onboarding.request_email_change(current_user, form.new_email.data,
+                                            form.current_password.data, now_utc())
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.form_errors.extend(put_errors(form, error.errors))
+        else:
+            audit("email.change_requested", current_user, user_target(current_user),
+                  ip=client_address())
+            db.session.commit()
+            flash(_("Please confirm the new address with the link we have sent to %(email)s. "
+                    "Until then your current address stays valid.",
+                    email=accounts.normalise_email(form.new_email.data)), "success")
+            return redirect(url_for("accounts.account"))
+    return _render_account(INVALID, email_form=form)
 
 
 @bp.post("/account/tokens")

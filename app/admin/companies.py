@@ -22,20 +22,21 @@ from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from app.accounts import companies
+from app.accounts import companies, onboarding
 from app.accounts import services as accounts
 from app.accounts.forms import CompanyProfileForm
 from app.accounts.models import Company, User
-from app.accounts.security import audit, user_target
+from app.accounts.security import audit
 from app.admin.views import labels
 from app.extensions import db
 from app.forms import CHOICE_MESSAGE, BaseForm, options, put_errors
 from app.reference.codes import LANGUAGES
 from app.reference.models import Industry, Municipality
 from app.security import client_address
+from app.time import now_utc
 
 bp = Blueprint("admin_companies", __name__, url_prefix="/admin")
 bp.context_processor(labels)
@@ -103,15 +104,16 @@ def confirm_company_import():
         rows = companies.unsign_rows(form.rows.data)
     except companies.ImportFileError as error:
         return _render(INVALID, file_error=str(error.args[0]))
-    created, users, failed = companies.import_rows(rows)
+    created, invitations, failed = companies.import_rows(rows, current_user, now_utc())
     if failed:
         db.session.rollback()
         return _render(INVALID, failed=failed)
-    for user, _password in users:
-        audit("user.created", current_user, user_target(user), ip=client_address(),
-              role="company", company=user.company.name, via="csv import")
+    for invitation in invitations:
+        audit("invitation.sent", current_user, f"invitation {invitation.email}",
+              ip=client_address(), invitation_id=invitation.id, joins=invitation.joins,
+              role="company", via="csv import")
     db.session.commit()
-    return _render(200, imported=created, users=users)
+    return _render(200, imported=created, invitations=invitations)
 
 
 # --- the company list, a company's profile and its users ---------------------------------
@@ -131,7 +133,7 @@ class AdminCompanyForm(CompanyProfileForm):
 
 
 class CompanyUserForm(BaseForm):
-    """A new login for a company; without a password one is generated and shown once."""
+    """Invite a further user of a company (they choose their password with the link)."""
 
     email = EmailField(
         _l("E-mail address"),
@@ -142,11 +144,6 @@ class CompanyUserForm(BaseForm):
     name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120})
     language = SelectField(_l("Language"), choices=options(LANGUAGES), default="de",
                            invalid_choice_message=CHOICE_MESSAGE)
-    password = PasswordField(
-        _l("Password"), validators=[Length(max=200)],
-        description=_l("Leave empty to generate one; it is shown once after saving."),
-        render_kw={"autocomplete": "new-password"},
-    )
 
 
 def company_list_query(search: str = "", municipality_id: int | None = None,
@@ -186,8 +183,7 @@ def companies_list():
         industries=industries, filtered=any(filters.values()))
 
 
-def _render_company(company: Company, status: int = 200, *, form=None, user_form=None,
-                    shown_password: tuple[str, str] | None = None):
+def _render_company(company: Company, status: int = 200, *, form=None, user_form=None):
     users = db.session.execute(
         select(User).where(User.company_id == company.id).order_by(User.email)
     ).scalars().all()
@@ -195,7 +191,7 @@ def _render_company(company: Company, status: int = 200, *, form=None, user_form
         "admin/company.html", company=company, users=users,
         form=form or AdminCompanyForm.of(company),
         user_form=user_form or CompanyUserForm(formdata=None),
-        shown_password=shown_password), status
+        invitations=onboarding.pending_invitations(company=company)), status
 
 
 def _company_fields(company: Company) -> dict[str, str]:
@@ -252,23 +248,21 @@ def company(company_id: int):
 
 @bp.post("/companies/<int:company_id>/users")
 def add_company_user(company_id: int):
-    """Give the company a further login; a generated password is shown once."""
+    """Invite a further user of the company."""
     found = db.get_or_404(Company, company_id)
     form = CompanyUserForm()
     if not form.validate_on_submit():
         return _render_company(found, INVALID, user_form=form)
     try:
-        user, generated = accounts.create_user(
-            form.email.data, "company", form.password.data or None, company=found,
+        invitation = onboarding.invite(
+            form.email.data, "company", current_user, now_utc(), company=found,
             name=form.name.data or None, language=form.language.data)
     except accounts.AccountError as error:
         db.session.rollback()
         put_errors(form, error)
         return _render_company(found, INVALID, user_form=form)
-    audit("user.created", current_user, user_target(user), ip=client_address(),
-          role="company", company=found.name)
+    audit("invitation.sent", current_user, f"invitation {invitation.email}",
+          ip=client_address(), invitation_id=invitation.id, joins=found.name, role="company")
     db.session.commit()
-    flash(_("The user %(email)s has been created.", email=user.email), "success")
-    if generated:
-        return _render_company(found, shown_password=(user.email, generated))
+    flash(_("The invitation to %(email)s is on its way.", email=invitation.email), "success")
     return redirect(url_for("admin_companies.company", company_id=found.id) + "#users")

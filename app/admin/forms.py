@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import EmailField, PasswordField, SelectField, StringField, URLField
+from wtforms import EmailField, SelectField, StringField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from app.accounts.models import Company, Organisation
 from app.extensions import db
 from app.forms import CHOICE_MESSAGE, BaseForm, options, web_address
-from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ROLES
+from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ORGANISATION_ROLES, ROLES
 
 
 class OrganisationForm(BaseForm):
@@ -27,13 +27,17 @@ class OrganisationForm(BaseForm):
         render_kw={"maxlength": 500},
     )
     email = EmailField(
-        _l("E-mail address"),
-        validators=[Optional(), Length(max=254), Email(_l("Please enter a valid e-mail address."))],
+        _l("Contact e-mail address"),
+        validators=[DataRequired(_l("Please enter the organisation's contact address.")),
+                    Length(max=254), Email(_l("Please enter a valid e-mail address."))],
+        description=_l("Clash mails go here as well as to the organisation's organisers."),
         render_kw={"maxlength": 254},
     )
 
 
 class UserForm(BaseForm):
+    """Invite a user: the invited person chooses their password with the mail's link."""
+
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
@@ -48,13 +52,11 @@ class UserForm(BaseForm):
     )
     company = SelectField(_l("Company (for company users)"), default="",
                           invalid_choice_message=CHOICE_MESSAGE)
+    organisation_role = SelectField(_l("Role in the organisation"),
+                                    choices=options(ORGANISATION_ROLES), default="member",
+                                    invalid_choice_message=CHOICE_MESSAGE)
     language = SelectField(_l("Language"), choices=options(LANGUAGES), default="de",
                            invalid_choice_message=CHOICE_MESSAGE)
-    password = PasswordField(
-        _l("Password"), validators=[Length(max=200)],
-        description=_l("Leave empty to generate one; it is shown once after saving."),
-        render_kw={"autocomplete": "new-password"},
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

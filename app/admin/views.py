@@ -17,14 +17,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts import onboarding
 from app.accounts import services as accounts
-from app.accounts.models import Company, Organisation, User
+from app.accounts.models import Company, Invitation, Organisation, User
 from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
+from app.accounts.team_views import invitation_action
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
-from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
+from app.public.legal import pages_with_gaps
+from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ORGANISATION_ROLES, STATUSES
 from app.security import client_address
 from app.time import now_utc
 
@@ -63,8 +66,12 @@ def index():
         "inactive_users": _count(select(func.count()).select_from(User)
                                  .where(User.active.is_(False))),
     }
+    without_contact = accounts.organisations_without_contact()
     return render_template("admin/index.html", counts=counts,
-                           events={status: by_status.get(status, 0) for status in STATUSES})
+                           events={status: by_status.get(status, 0) for status in STATUSES},
+                           unreachable=accounts.unreachable_organisations(),
+                           without_contact=without_contact,
+                           legal_gaps=pages_with_gaps())
 
 
 def _organisations() -> list[Organisation]:
@@ -134,19 +141,21 @@ def _organisation_fields(organisation: Organisation) -> dict:
             "website": organisation.website, "email": organisation.email}
 
 
-def _render_users(form: UserForm, status: int = 200, shown_password: tuple | None = None):
+def _render_users(form: UserForm, status: int = 200):
     users = db.session.execute(
         select(User).options(selectinload(User.organisation), selectinload(User.company))
         .order_by(User.role, User.email)
     ).scalars().all()
     return render_template("admin/users.html", users=users, form=form,
                            confirm_form=ConfirmForm(formdata=None),
-                           shown_password=shown_password), status
+                           invitations=onboarding.pending_invitations(), now=now_utc(),
+                           organisation_roles=ORGANISATION_ROLES), status
 
 
 @bp.route("/users", methods=["GET", "POST"])
 def users():
-    """All users, and a form to add one (a generated password is shown once)."""
+    """All users and pending invitations, and a form to invite someone (nobody ever
+    sees a password: the invited person chooses it with the link in the mail)."""
     form = UserForm()
     if not form.validate_on_submit():
         return _render_users(form, INVALID if request.method == "POST" else 200)
@@ -154,28 +163,45 @@ def users():
                     if form.organisation.data else None)
     company = db.session.get(Company, int(form.company.data)) if form.company.data else None
     try:
-        user, generated = accounts.create_user(
-            form.email.data, form.role.data, form.password.data or None,
+        invitation = onboarding.invite(
+            form.email.data, form.role.data, current_user, now_utc(),
             organisation=organisation, company=company, name=form.name.data or None,
-            language=form.language.data,
-        )
+            organisation_role=form.organisation_role.data, language=form.language.data)
     except accounts.AccountError as error:
         db.session.rollback()
         put_errors(form, error)
         return _render_users(form, INVALID)
-    audit("user.created", current_user, user_target(user), ip=client_address(),
-          role=user.role, organisation=organisation.name if user.organisation else None,
-          company=company.name if user.company else None)
+    audit("invitation.sent", current_user, f"invitation {invitation.email}",
+          ip=client_address(), invitation_id=invitation.id, joins=invitation.joins,
+          role=invitation.role)
     db.session.commit()
-    flash(_("The user %(email)s has been created.", email=user.email), "success")
-    if generated:
-        return _render_users(UserForm(formdata=None), shown_password=(user.email, generated))
-    return redirect(url_for("admin.users"))
+    flash(_("The invitation to %(email)s is on its way.", email=invitation.email), "success")
+    return redirect(url_for("admin.users") + "#invitations")
+
+
+def _invitation(invitation_id: int) -> Invitation:
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return invitation
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+def resend_invitation(invitation_id: int):
+    return invitation_action(_invitation(invitation_id), "resent",
+                             url_for("admin.users") + "#invitations")
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+def withdraw_invitation(invitation_id: int):
+    return invitation_action(_invitation(invitation_id), "withdrawn",
+                             url_for("admin.users") + "#invitations")
 
 
 @bp.post("/users/<int:user_id>/active")
 def set_active(user_id: int):
-    """Activate or deactivate a user (a deactivated user can neither log in nor use tokens)."""
+    """Activate or deactivate a user (a deactivated user can neither log in nor use tokens;
+    every session of theirs ends at once)."""
     user = db.get_or_404(User, user_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -200,15 +226,20 @@ def set_active(user_id: int):
 
 @bp.post("/users/<int:user_id>/password")
 def reset_password(user_id: int):
-    """Give a user a new generated password, shown to the admin once."""
+    """Send the user a link to set a new password (the admin never sees a password)."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    password = accounts.reset_password(user)
-    audit("password.reset", current_user, user_target(user), ip=client_address())
+    if not user.active:
+        flash(_("%(email)s is deactivated; activate the account first.", email=user.email),
+              "error")
+        return redirect(url_for("admin.users"))
+    onboarding.request_password_reset(user.email, now_utc())
+    audit("password.reset_requested", current_user, user_target(user), ip=client_address())
     db.session.commit()
-    flash(_("A new password has been set for %(email)s.", email=user.email), "success")
-    return _render_users(UserForm(formdata=None), shown_password=(user.email, password))
+    flash(_("%(email)s has been sent a link to set a new password.", email=user.email),
+          "success")
+    return redirect(url_for("admin.users"))
 
 
 AUDIT_PAGE_SIZE = 50

@@ -11,17 +11,27 @@ from app.outbox.recipients import Recipient, absolute_url
 
 
 def organiser_recipients(event: Event) -> list[Recipient]:
-    """The active organisers of the event's organisation; without any, the event's
-    contact address (in German)."""
+    """The active organisers of the event's organisation and the organisation's contact
+    address (in German; once, if an organiser has the same address); with neither, the
+    event's contact address."""
     users = db.session.execute(
         select(User).where(User.organisation_id == event.organisation_id,
                            User.role == "organiser", User.active.is_(True))
         .order_by(User.id)
     ).scalars()
     recipients = [Recipient(f"user{user.id}", user.email, user.language) for user in users]
+    contact = event.organisation.email if event.organisation is not None else None
+    if contact and contact.lower() not in {recipient.email.lower() for recipient in recipients}:
+        recipients.append(Recipient("organisation", contact, "de"))
     if not recipients and event.contact_email:
         recipients = [Recipient("contact", event.contact_email, "de")]
     return recipients
+
+
+def unreachable(events: list[Event]) -> list[Event]:
+    """The events whose organiser no mail can reach (no active organiser, no contact
+    address of the organisation or the event): pages must not promise them a message."""
+    return [event for event in events if not organiser_recipients(event)]
 
 
 def event_url(event: Event) -> str:

@@ -32,6 +32,7 @@ from app.accounts.auth import require_organiser
 from app.accounts.models import User
 from app.calendar import services as calendar
 from app.calendar.models import Event
+from app.calendar.recipients import unreachable
 from app.clashes import blackout, dates, overview
 from app.clashes import board as clash_board
 from app.clashes import explain as clash_explain
@@ -133,6 +134,9 @@ def _card(clash: Clash) -> dict:
         "can_settle": clash_board.can_settle(current_user, clash),
         "movable": [event for event in events if calendar.can_edit(current_user, event)
                     and event.status != "cancelled"],
+        # Said in advance instead of promising a mail nobody receives.
+        "not_told": [event.organisation for event in unreachable(events)
+                     if event.organisation_id != own],
     }
 
 
@@ -162,6 +166,15 @@ def _settle(clash_id: int, action: str):
         flash(error.message, "error")
         return redirect(back)
     db.session.commit()
+    if any(event.organisation_id != current_user.organisation_id
+           for event in unreachable(clash.events)):
+        flash(_("The clash is accepted; the other organiser sees your note on their board "
+                "but cannot be told by e-mail (no active user, no contact address).")
+              if action == "accepted" else
+              _("The clash is marked resolved; the other organiser sees this on their board "
+                "but cannot be told by e-mail (no active user, no contact address)."),
+              "success")
+        return redirect(back)
     flash(_("The clash is accepted; the other organiser is told by e-mail and sees your note "
             "on their board.")
           if action == "accepted" else

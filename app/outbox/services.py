@@ -26,7 +26,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -207,3 +207,13 @@ def deliver_outbox(now: datetime, *, transport: Transport | None = None,
         db.session.commit()
         report.sent.append(message_id)
     return report
+
+
+SENT_MAIL_KEPT = timedelta(days=90)
+
+
+def purge_sent(now: datetime) -> int:
+    """Delete mails sent more than ``SENT_MAIL_KEPT`` ago (they hold personal data; the
+    privacy notice names the period). Unsent ones are never purged."""
+    return db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.sent_at < now - SENT_MAIL_KEPT)).rowcount

@@ -51,6 +51,12 @@ ROLES = {
     "company": _l("Company"),
 }
 
+# An organiser's role inside their organisation.
+ORGANISATION_ROLES = {
+    "member": _l("Member"),
+    "admin": _l("Organisation admin"),
+}
+
 LANGUAGES = {"de": "Deutsch", "en": "English"}
 
 # Grades of German schools that the pupil grade range may name.

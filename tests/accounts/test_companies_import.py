@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts import companies
-from app.accounts.models import Company, User
+from app.accounts.models import Company, Invitation, User
 from app.extensions import db
+from tests.accounts.conftest import mails_to
 from tests.conftest import login
 
 URL = "/admin/companies/import"
@@ -60,11 +61,15 @@ def test_preview_then_confirm_imports_everything(client, admin):
     holz = db.session.execute(select(Company).where(Company.name.like("Siegener%"))).scalar_one()
     assert holz.municipality.ags == "05970040"
     assert [i.code for i in holz.industries] == ["CROSS", "HOLZ"]
-    user = db.session.execute(select(User).where(User.email == "azubi@kunststoff.example")
-                              ).scalar_one()
-    assert user.role == "company" and user.company.name == "Sauerland Kunststoff GmbH"
-    # The generated password is shown once, on this page.
+    # The company's user is invited: no account, no password on the page, a mail instead.
+    assert db.session.execute(select(User).where(User.email == "azubi@kunststoff.example")
+                              ).scalar_one_or_none() is None
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert invitation.email == "azubi@kunststoff.example" and invitation.role == "company"
+    assert invitation.company.name == "Sauerland Kunststoff GmbH"
     assert "azubi@kunststoff.example" in done.get_data(as_text=True)
+    (mail,) = mails_to("azubi@kunststoff.example")
+    assert "/invitation/" in mail.body and "Sauerland Kunststoff GmbH" in mail.subject
 
 
 def test_comma_separated_file(client, admin):

@@ -41,7 +41,7 @@ def test_organiser_logs_in_and_lands_on_the_event_list(client, organiser):
     response = client.post("/login", data={"email": " ORGA@example.org ", "password": PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"] == "/manage/"
-    assert logged_in_user_id(client) == str(organiser.id)
+    assert logged_in_user_id(client) == organiser.get_id()
     user = db.session.get(User, organiser.id)
     db.session.refresh(user)
     assert user.last_login_at is not None
@@ -138,5 +138,5 @@ def test_login_and_logout_need_a_csrf_token(test_config, csrf_app, organiser):
     })
     assert response.status_code == 302
     assert client.post("/logout").status_code == 400
-    assert logged_in_user_id(client) == str(organiser.id)
+    assert logged_in_user_id(client) == organiser.get_id()
     assert db.session.execute(select(User)).scalars().all()

@@ -7,8 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Organisation, User
+from app.accounts.models import Invitation, Organisation, User
 from app.extensions import db
+from tests.accounts.conftest import mails_to
 from tests.conftest import PASSWORD, login
 
 
@@ -68,13 +69,21 @@ def test_create_and_edit_organisation(as_admin):
     response = as_admin.post(f"/admin/organisations/{organisation.id}", data={
         "name": "WFG Kreis Olpe", "kind": "wfg", "website": "", "email": "",
     })
+    assert response.status_code == 422  # the contact address is required
+    assert "Kontaktadresse" in response.get_data(as_text=True) or \
+        "contact address" in response.get_data(as_text=True)
+    response = as_admin.post(f"/admin/organisations/{organisation.id}", data={
+        "name": "WFG Kreis Olpe", "kind": "wfg", "website": "", "email": "ausbildung@wfg.example",
+    })
     assert response.status_code == 302
     db.session.expire_all()
     assert organisation.name == "WFG Kreis Olpe" and organisation.website is None
+    assert organisation.email == "ausbildung@wfg.example"
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"name": "IHK Siegen", "kind": "ihk"}, "exists already"),
+    ({"name": "IHK Siegen", "kind": "ihk", "email": "a@ihk.example"}, "exists already"),
+    ({"name": "Neu", "kind": "ihk"}, "contact address"),
     ({"name": "Neu", "kind": "casino"}, "Please choose one of the offered values."),
     ({"name": "N" * 300, "kind": "ihk"}, "200"),
     ({"name": "Neu", "kind": "ihk", "website": "javascript:alert(1)"}, "https://"),
@@ -89,32 +98,41 @@ def test_organisation_errors(as_admin, make_organisation, data, message):
     assert len(db.session.execute(select(Organisation)).all()) == 1
 
 
-def test_create_user_with_generated_password_shown_once(as_admin, make_organisation, client):
+def test_inviting_a_user_sends_a_link_and_shows_no_password(as_admin, make_organisation):
     organisation = make_organisation()
     response = as_admin.post("/admin/users", data={
         "email": "Neu@IHK-Siegen.example", "name": "Neue Organisatorin", "role": "organiser",
-        "organisation": str(organisation.id), "company": "", "language": "de", "password": "",
-    })
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    password = re.search(r'id="shown-password"[^>]*value="([^"]+)"', html).group(1)
-    user = users_by_email("neu@ihk-siegen.example")
-    assert user.organisation_id == organisation.id and user.role == "organiser"
-    assert user.check_password(password)
-    assert password not in user.password_hash
-    assert password not in as_admin.get("/admin/users").get_data(as_text=True)
-
-
-def test_create_user_with_password(as_admin, make_company):
-    company = make_company()
-    response = as_admin.post("/admin/users", data={
-        "email": "firma@example.org", "role": "company", "company": str(company.id),
-        "organisation": "", "language": "en", "password": "firma-passwort-1",
+        "organisation": str(organisation.id), "company": "", "language": "de",
+        "organisation_role": "admin",
     })
     assert response.status_code == 302
-    user = users_by_email("firma@example.org")
-    assert user.company_id == company.id and user.language == "en"
-    assert user.check_password("firma-passwort-1")
+    assert users_by_email("neu@ihk-siegen.example") is None  # no account until they join
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert invitation.organisation_id == organisation.id and invitation.role == "organiser"
+    assert invitation.organisation_role == "admin" and invitation.name == "Neue Organisatorin"
+    (mail,) = mails_to("neu@ihk-siegen.example")
+    assert "/invitation/" in mail.body and "IHK Siegen" in mail.body
+    page = as_admin.get("/admin/users").get_data(as_text=True)
+    assert "neu@ihk-siegen.example" in page and 'id="shown-password"' not in page
+    assert 'name="password"' not in page
+
+
+def test_admin_sends_an_invitation_again_and_withdraws_it(as_admin, make_company, client):
+    company = make_company()
+    as_admin.post("/admin/users", data={
+        "email": "firma@example.org", "role": "company", "company": str(company.id),
+        "organisation": "", "language": "en", "organisation_role": "member"})
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert as_admin.post(f"/admin/invitations/{invitation.id}/resend").status_code == 302
+    first, second = mails_to("firma@example.org")
+    assert second.language == "en" and second.subject.startswith("Invitation")
+    old = re.search(r"(/invitation/[\w-]+)", first.body).group(1)
+    new = re.search(r"(/invitation/[\w-]+)", second.body).group(1)
+    assert client.get(old).status_code == 410 and client.get(new).status_code == 200
+    assert as_admin.post(f"/admin/invitations/{invitation.id}/withdraw").status_code == 302
+    assert client.get(new).status_code == 410
+    db.session.refresh(invitation)
+    assert invitation.withdrawn_at is not None
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -122,7 +140,6 @@ def test_create_user_with_password(as_admin, make_company):
     ({"email": "x@example.org", "role": "organiser"}, "An organiser belongs to an organisation."),
     ({"email": "x@example.org", "role": "pope"}, "Please choose one of the offered values."),
     ({"email": "not-an-address", "role": "admin"}, "valid e-mail"),
-    ({"email": "x@example.org", "role": "admin", "password": "short"}, "at least 10"),
 ])
 def test_user_errors(as_admin, data, message):
     response = as_admin.post("/admin/users", data={"language": "de", **data})
@@ -131,6 +148,7 @@ def test_user_errors(as_admin, data, message):
     assert message in html
     assert f'value="{data["email"]}"' in html
     assert len(db.session.execute(select(User)).all()) == 1
+    assert db.session.execute(select(Invitation)).first() is None
 
 
 def test_deactivate_and_activate(as_admin, make_user, make_organisation, client):
@@ -148,11 +166,26 @@ def test_admin_cannot_deactivate_themselves(as_admin, admin):
     assert users_by_email("admin@example.org").active is True
 
 
-def test_reset_password(as_admin, make_user, make_organisation):
+def test_reset_password_sends_a_link_to_the_user(as_admin, make_user, make_organisation):
     user = make_user("orga@example.org", organisation=make_organisation())
     response = as_admin.post(f"/admin/users/{user.id}/password")
-    assert response.status_code == 200
-    password = re.search(r'id="shown-password"[^>]*value="([^"]+)"',
-                         response.get_data(as_text=True)).group(1)
-    user = users_by_email("orga@example.org")
-    assert user.check_password(password) and not user.check_password(PASSWORD)
+    assert response.status_code == 302
+    assert 'id="shown-password"' not in as_admin.get("/admin/users").get_data(as_text=True)
+    (mail,) = mails_to("orga@example.org")
+    assert "/login/reset/" in mail.body
+    assert users_by_email("orga@example.org").check_password(PASSWORD)
+
+
+def test_admins_see_which_organisations_nobody_can_reach(as_admin, make_organisation,
+                                                         make_user):
+    nobody = make_organisation("Stadt Marsberg", "wfg")
+    with_user = make_organisation("Kreis Soest", "other")
+    make_user("orga@kreis-soest.example", organisation=with_user)
+    with_address = make_organisation("IHK Siegen", "ihk")
+    with_address.email = "ausbildung@ihk-siegen.example"
+    db.session.commit()
+    html = as_admin.get("/admin/").get_data(as_text=True)
+    unreachable = html[html.index('id="unreachable-heading"'):html.index('id="counts-heading"')]
+    assert nobody.name in unreachable and with_address.name not in unreachable
+    assert html.index("Kreis Soest") > html.index('id="nocontact-heading"')
+    assert "no contact address" in as_admin.get("/admin/organisations").get_data(as_text=True)

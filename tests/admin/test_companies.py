@@ -8,10 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Company, User
+from app.accounts.models import Company, Invitation, User
 from app.accounts.security import AuditEntry
 from app.extensions import db
 from app.reference.models import Industry, Municipality, Occupation
+from tests.accounts.conftest import mails_to
 from tests.conftest import PASSWORD, login
 
 
@@ -266,55 +267,47 @@ def test_failed_forms_keep_the_typed_values(as_admin, several, overrides, messag
 # --- a company's users -------------------------------------------------------------------
 
 
-def test_add_a_user_with_a_password(as_admin, metallbau, client):
+def test_invite_a_user(as_admin, metallbau, client):
     response = as_admin.post(f"/admin/companies/{metallbau.id}/users", data={
-        "email": "Personal@Metallbau.example", "name": "Petra Personal", "language": "en",
-        "password": PASSWORD})
+        "email": "Personal@Metallbau.example", "name": "Petra Personal", "language": "en"})
     assert response.status_code == 302 and response.headers["Location"].endswith("#users")
+    assert db.session.execute(select(User).where(
+        User.email == "personal@metallbau.example")).scalar_one_or_none() is None
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert (invitation.role, invitation.company_id, invitation.name, invitation.language) == (
+        "company", metallbau.id, "Petra Personal", "en")
+    page = as_admin.get(f"/admin/companies/{metallbau.id}").get_data(as_text=True)
+    users = page[page.index('id="users"'):]
+    assert "personal@metallbau.example" in users and 'id="shown-password"' not in page
+    [(action, target, details)] = audit_actions()
+    assert (action, target) == ("invitation.sent", "invitation personal@metallbau.example")
+    assert details["joins"] == "Beispiel Metallbau GmbH"
+    (mail,) = mails_to("personal@metallbau.example")
+    path = re.search(r"(/invitation/[\w-]+)", mail.body).group(1)
+    joined = client.post(path, data={"name": "", "new_password": PASSWORD,
+                                     "confirm_password": PASSWORD})
+    assert joined.status_code == 302
     user = db.session.execute(select(User).where(
         User.email == "personal@metallbau.example")).scalar_one()
     assert (user.role, user.company_id, user.name, user.language) == (
         "company", metallbau.id, "Petra Personal", "en")
     assert user.check_password(PASSWORD)
-    page = as_admin.get(f"/admin/companies/{metallbau.id}").get_data(as_text=True)
-    users = page[page.index('id="users"'):]
-    assert "personal@metallbau.example" in users and "Petra Personal" in users
-    assert "English" in users
-    [(action, target, details)] = audit_actions()
-    assert (action, target) == ("user.created", "user personal@metallbau.example")
-    assert details == {"role": "company", "company": "Beispiel Metallbau GmbH"}
-
-
-def test_a_generated_password_is_shown_once(as_admin, metallbau):
-    response = as_admin.post(f"/admin/companies/{metallbau.id}/users", data={
-        "email": "neu@metallbau.example", "name": "", "language": "de", "password": ""})
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    password = re.search(r'id="shown-password"[^>]*value="([^"]+)"', html).group(1)
-    user = db.session.execute(select(User).where(
-        User.email == "neu@metallbau.example")).scalar_one()
-    assert user.check_password(password)
-    again = as_admin.get(f"/admin/companies/{metallbau.id}").get_data(as_text=True)
-    assert password not in again
 
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"email": "azubi@metallbau.example"}, "A user with this e-mail address exists already."),
     ({"email": "kaputt"}, "Please enter a valid e-mail address."),
-    ({"password": "kurz"}, "at least 10 characters"),
-    ({"password": "nurbuchstabenlang"}, "Use letters and digits"),
     ({"language": "fr"}, "Please choose one of the offered values."),
 ])
 def test_failed_user_forms_keep_the_typed_values(as_admin, metallbau, data, message):
-    form = {"email": "petra@metallbau.example", "name": "Petra Personal", "language": "en",
-            "password": "lang-genug-42"} | data
+    form = {"email": "petra@metallbau.example", "name": "Petra Personal", "language": "en"
+            } | data
     response = as_admin.post(f"/admin/companies/{metallbau.id}/users", data=form)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
     new_user = html[html.index('id="new-user"'):]
     assert f'value="{form["email"]}"' in new_user and 'value="Petra Personal"' in new_user
-    assert "lang-genug-42" not in html  # passwords are never sent back
     # The profile form above still shows the stored profile.
     assert 'value="Beispiel Metallbau GmbH"' in html
     db.session.expire_all()
