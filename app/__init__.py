@@ -63,7 +63,8 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts import link_views, registration_views, team_views  # noqa: F401
     from app.accounts.company_views import bp as company_account_bp
     from app.accounts.views import bp as accounts_bp
-    from app.admin import legal, requests  # noqa: F401  (their routes are on the admin bp)
+    from app.admin import legal as admin_legal  # noqa: F401  (routes on the admin bp)
+    from app.admin import requests as admin_requests  # noqa: F401  (routes on the admin bp)
     from app.admin.companies import bp as admin_companies_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.planning.views import bp as editing_bp
     from app.privacy.views import bp as privacy_bp
+    from app.public import legal as public_legal  # noqa: F401  (routes on the calendar bp)
     from app.public.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)

@@ -95,7 +95,7 @@ def reset_password(token: str):
             return link_failed(error, "password_reset")
         except accounts.AccountError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
             status = INVALID
         else:
             audit("password.reset", user, user_target(user), ip=client_address(), via="link")
@@ -134,7 +134,7 @@ def accept_invitation(token: str):
             return link_failed(error, "invitation")
         except accounts.AccountError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
             status = INVALID
         else:
             audit("invitation.accepted", user, user_target(user), ip=client_address(),

@@ -67,7 +67,7 @@ def register_company():
         created = registration.submit(data, now_utc())
     except accounts.AccountError as error:
         db.session.rollback()
-        form.form_errors.extend(put_errors(form, error.errors))
+        put_errors(form, error)
         return render_template("accounts/register_company.html", form=form,
                                sent=False), INVALID
     if created is not None:

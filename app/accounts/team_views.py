@@ -83,7 +83,7 @@ def invite():
                                else "member"), **place)
     except accounts.AccountError as error:
         db.session.rollback()
-        form.form_errors.extend(put_errors(form, error.errors))
+        put_errors(form, error)
         return _render(INVALID, form)
     audit("invitation.sent", current_user, f"invitation {invitation.email}",
           ip=client_address(), invitation_id=invitation.id, joins=invitation.joins,

@@ -219,7 +219,7 @@ def account_email():
                                             form.current_password.data, now_utc())
         except accounts.AccountError as error:
             db.session.rollback()
-            form.form_errors.extend(put_errors(form, error.errors))
+            put_errors(form, error)
         else:
             audit("email.change_requested", current_user, user_target(current_user),
                   ip=client_address())

@@ -68,7 +68,7 @@ def delete():
         target = services.delete_account(user, form.password.data, now_utc())
     except accounts.AccountError as error:
         db.session.rollback()
-        form.form_errors.extend(put_errors(form, error.errors))
+        put_errors(form, error)
         return _render(form, 422)
     audit("account.deleted", user, target, ip=client_address())
     db.session.commit()

@@ -183,6 +183,3 @@ def set_language():
         user.language = language
         db.session.commit()
     return redirect(safe_next(request.form.get("next")), code=303)
-
-
-from app.public import legal as _legal  # noqa: E402,F401  (registers the legal pages)

@@ -8,7 +8,7 @@ from datetime import time
 from sqlalchemy import select
 
 from app.calendar.recipients import organiser_recipients
-from app.clashes import services
+from app.clashes import scan as services
 from app.clashes.models import Clash
 from app.extensions import db
 from app.time import now_utc
