@@ -62,6 +62,8 @@ def seed_demo_command() -> None:
     for login in logins:
         click.echo(f"  {login.role:<10} {login.email:<55} ({login.of})")
     click.echo(f"Password for every demo user: {DEMO_PASSWORD}")
+    click.echo("Waiting in the demo: a company request (admin: Administration → Company "
+               "requests) and an invitation into IHK Siegen (its team page).")
 
 
 @click.command("create-organisation")

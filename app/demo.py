@@ -136,6 +136,7 @@ def seed_demo(today: date | None = None) -> list[DemoLogin]:
         logins.append(_login(f"{local_part}@messekalender.example", "company", company=company))
     db.session.flush()
     _booths(companies)
+    _pending_onboarding(f"{DEMO_ORGANISERS[0][0]}@messekalender.example")
     return logins
 
 
@@ -182,8 +183,43 @@ def _organisation(name: str, kind: str, website: str | None) -> Organisation:
     if organisation is None:
         organisation = Organisation(name=name, kind=kind, website=website)
         db.session.add(organisation)
-        db.session.flush()
+    if not organisation.email:
+        # A clearly fictional address: the real organisations' inboxes get no demo mail.
+        plain = name.translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss",
+                                              "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}))
+        organisation.email = f"kontakt@{_slug(plain)[:50].strip('-')}.example"
+    db.session.flush()
     return organisation
+
+
+DEMO_INVITATION = ("neue-kollegin@ihk-siegen.example", "Neue Kollegin (Demo)")
+DEMO_REQUEST = dict(company_name="Beispiel Elektrotechnik GmbH", municipality="Attendorn",
+                    industries=["METALL"], contact_name="Erika Beispiel (Demo)",
+                    email="ausbildung@beispiel-elektrotechnik.example")
+
+
+def _pending_onboarding(organiser_email: str) -> None:
+    """A pending invitation into IHK Siegen and a company request waiting for approval,
+    once each, so the demo shows the new ways in at once."""
+    from app.accounts.models import CompanyRequest, Invitation
+    from app.accounts.onboarding import invite
+    from app.time import now_utc
+
+    now = now_utc()
+    inviter = find_user(organiser_email)
+    email, name = DEMO_INVITATION
+    if inviter is not None and not db.session.execute(
+            select(Invitation).where(Invitation.email == email)).first():
+        invite(email, "organiser", inviter, now, organisation=inviter.organisation, name=name)
+    if not db.session.execute(select(CompanyRequest).where(
+            CompanyRequest.email == DEMO_REQUEST["email"])).first():
+        db.session.add(CompanyRequest(
+            company_name=DEMO_REQUEST["company_name"],
+            municipality=_municipality(DEMO_REQUEST["municipality"]),
+            industries=DEMO_REQUEST["industries"], contact_name=DEMO_REQUEST["contact_name"],
+            email=DEMO_REQUEST["email"], language="de", status="pending", created_at=now,
+            confirmed_at=now))
+    db.session.flush()
 
 
 def _company(name: str, town: str, industries: list[str], occupations: list[str]) -> Company:

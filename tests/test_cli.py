@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from app.accounts.auth import user_for_token
-from app.accounts.models import ApiToken, Company, Organisation, User
+from app.accounts.models import ApiToken, Company, CompanyRequest, Invitation, Organisation, User
 from app.calendar.models import Event
 from app.clashes.models import Clash
 from app.extensions import db
@@ -38,6 +38,18 @@ def test_seed_demo_is_idempotent_and_uses_real_fairs(runner):
     assert meschede.all_day and meschede.first_day.month == 9
     assert [day.weekday() for day in meschede.local_days] == [4, 5]
     assert meschede.venue.municipality.district_code == "HSK"
+    # The new ways in are there at once: every organisation can be reached, a company
+    # request waits for approval, an invitation for its answer.
+    emails = list(db.session.execute(select(Organisation.email)).scalars())
+    assert all(email and email.endswith(".example") for email in emails)
+    assert "kontakt@suedwestfaelische-ihk-zu-hagen-sihk.example" in emails
+    [request] = db.session.execute(select(CompanyRequest)).scalars()
+    assert request.status == "pending" and request.email.endswith(".example")
+    [invitation] = db.session.execute(select(Invitation)).scalars()
+    assert invitation.pending and invitation.organisation.name == "IHK Siegen"
+    ihk_siegen = db.session.execute(select(User).where(
+        User.email == "ihk-siegen@messekalender.example")).scalar_one()
+    assert ihk_siegen.is_organisation_admin
 
 
 def test_create_organisation_and_user_with_token(runner):
