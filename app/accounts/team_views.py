@@ -136,6 +136,7 @@ def resend_invitation(invitation_id: int):
 
 @bp.post("/account/team/invitations/<int:invitation_id>/withdraw")
 @login_required
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def withdraw_invitation(invitation_id: int):
     return invitation_action(_own_invitation(invitation_id), "withdrawn",
                              url_for("accounts.team") + "#invitations")
@@ -150,6 +151,7 @@ def _member(user_id: int) -> User:
 
 @bp.post("/account/team/members/<int:user_id>/role")
 @login_required
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def member_role(user_id: int):
     """An organisation admin makes a member admin, or an admin a member again."""
     member = _member(user_id)
@@ -174,6 +176,7 @@ def member_role(user_id: int):
 
 @bp.post("/account/team/members/<int:user_id>/active")
 @login_required
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def member_active(user_id: int):
     """An organisation admin deactivates a member (every session ends) or activates."""
     member = _member(user_id)

@@ -11,8 +11,9 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.security import audit
+from app.accounts.team_views import account_form_limit
 from app.admin.views import INVALID, bp
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import BaseForm
 from app.public import legal
 from app.public.models import LEGAL_SLUGS
@@ -42,6 +43,7 @@ def legal_pages():
 
 
 @bp.route("/legal/<slug>/<language>", methods=["GET", "POST"])
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def edit_legal_page(slug: str, language: str):
     if slug not in LEGAL_SLUGS or language not in LANGUAGES:
         abort(404)

@@ -15,9 +15,10 @@ from app.accounts import registration
 from app.accounts import services as accounts
 from app.accounts.models import CompanyRequest
 from app.accounts.security import audit
+from app.accounts.team_views import account_form_limit
 from app.admin.forms import ConfirmForm
 from app.admin.views import INVALID, bp
-from app.extensions import db
+from app.extensions import db, limiter
 from app.forms import BaseForm
 from app.reference.models import Industry
 from app.security import client_address
@@ -61,6 +62,7 @@ def company_request(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/approve")
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def approve_request(request_id: int):
     """Create the company and invite its contact person."""
     found = db.get_or_404(CompanyRequest, request_id)
@@ -85,6 +87,7 @@ def approve_request(request_id: int):
 
 
 @bp.post("/requests/<int:request_id>/reject")
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def reject_request(request_id: int):
     found = db.get_or_404(CompanyRequest, request_id)
     if found.status == "unconfirmed":

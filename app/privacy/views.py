@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import services as accounts
 from app.accounts.security import audit
-from app.extensions import db
+from app.accounts.team_views import account_form_limit
+from app.extensions import db, limiter
 from app.forms import BaseForm, put_errors
 from app.privacy import services
 from app.security import client_address
@@ -58,6 +59,7 @@ def export():
 
 @bp.post("/account/data/delete")
 @login_required
+@limiter.limit(account_form_limit, methods=["POST"], scope="account-forms")
 def delete():
     """Delete (anonymise) the account; every session ends."""
     form = DeleteAccountForm()

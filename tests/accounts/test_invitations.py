@@ -215,3 +215,15 @@ def test_create_user_invite_on_the_command_line(runner, org_a):
     both = runner.invoke(args=["create-user", "x@example.org", "--role", "admin", "--invite",
                                "--password", "lang-genug-123"])
     assert both.exit_code != 0
+
+
+def test_account_forms_are_rate_limited(test_config, member):
+    from app import create_app
+
+    limited = create_app(test_config | {"RATELIMIT_ENABLED": True,
+                                        "ACCOUNT_FORM_RATE_LIMIT": "2/hour"})
+    client = limited.test_client()
+    login(client, member)
+    statuses = [invite(client, f"k{n}@ihk-siegen.example").status_code for n in range(3)]
+    assert statuses == [302, 302, 429]
+    assert db.session.query(Invitation).count() == 2

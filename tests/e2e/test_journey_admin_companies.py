@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.accounts.models import User
+from app.accounts.models import Invitation
 from app.extensions import db
 from app.reference.models import Industry
 from tests.e2e.conftest import ARTIFACTS
@@ -71,13 +71,15 @@ def test_admin_edits_a_company_and_adds_a_user(page: Page, make_user, make_compa
     page.locator("#new-user ~ form #email").fill("personal@metallbau.example")
     page.locator("#new-user ~ form #name").fill("Petra Personal")
     page.locator("#new-user ~ form button[type=submit]").click()
-    expect(page.locator("#shown-password")).to_be_visible()
+    # An invitation, no password on the page: the person chooses it with the mail's link.
+    expect(page.locator(".flash-success")).to_contain_text("personal@metallbau.example")
+    expect(page.locator("#shown-password")).to_have_count(0)
     expect(page.locator("#users")).to_contain_text("personal@metallbau.example")
     no_horizontal_scroll(page)
     shot(page, f"admin-company-user-added-{width}")
-    user = db.session.execute(select(User).where(
-        User.email == "personal@metallbau.example")).scalar_one()
-    assert user.company_id == metall.id and user.role == "company"
+    invitation = db.session.execute(select(Invitation).where(
+        Invitation.email == "personal@metallbau.example")).scalar_one()
+    assert invitation.company_id == metall.id and invitation.role == "company"
 
 
 @pytest.mark.parametrize("width", WIDTHS)

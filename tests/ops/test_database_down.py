@@ -136,8 +136,8 @@ def test_connection_lost_midway_leaves_nothing_half_written(sqlite_site):
 
     event.listen(engine, "before_cursor_execute", break_on_audit)
     try:
-        response = client.post("/admin/organisations", data={"name": "Halb geschrieben",
-                                                              "kind": "ihk"})
+        response = client.post("/admin/organisations", data={
+            "name": "Halb geschrieben", "kind": "ihk", "email": "kontakt@halb.example"})
     finally:
         event.remove(engine, "before_cursor_execute", break_on_audit)
     assert response.status_code == 503
@@ -148,5 +148,6 @@ def test_connection_lost_midway_leaves_nothing_half_written(sqlite_site):
         assert db.session.execute(
             select(func.count()).select_from(AuditEntry)).scalar_one() == 0
     # And the site works again at once.
-    assert client.post("/admin/organisations", data={"name": "Ganz geschrieben",
-                                                     "kind": "ihk"}).status_code == 302
+    assert client.post("/admin/organisations", data={
+        "name": "Ganz geschrieben", "kind": "ihk",
+        "email": "kontakt@ganz.example"}).status_code == 302
