@@ -27,3 +27,22 @@ def link_in(message: OutboxMessage, path: str) -> str:
 @pytest.fixture
 def outbox():
     return mails_to
+
+
+@pytest.fixture
+def limited_app(test_config):
+    """An app with rate limits on (``limited_app(**settings)``); its engine is closed after
+    the test, so no connection outlives it."""
+    from app import create_app
+
+    apps = []
+
+    def make(**settings):
+        app = create_app(test_config | {"RATELIMIT_ENABLED": True} | settings)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()

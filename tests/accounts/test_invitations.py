@@ -217,12 +217,8 @@ def test_create_user_invite_on_the_command_line(runner, org_a):
     assert both.exit_code != 0
 
 
-def test_account_forms_are_rate_limited(test_config, member):
-    from app import create_app
-
-    limited = create_app(test_config | {"RATELIMIT_ENABLED": True,
-                                        "ACCOUNT_FORM_RATE_LIMIT": "2/hour"})
-    client = limited.test_client()
+def test_account_forms_are_rate_limited(limited_app, member):
+    client = limited_app(ACCOUNT_FORM_RATE_LIMIT="2/hour").test_client()
     login(client, member)
     statuses = [invite(client, f"k{n}@ihk-siegen.example").status_code for n in range(3)]
     assert statuses == [302, 302, 429]

@@ -163,11 +163,8 @@ def test_hostile_addresses_are_refused_without_mail(client, email):
     assert db.session.query(LinkToken).count() == 0
 
 
-def test_requests_are_throttled_per_address_and_per_client(app, test_config, organiser):
-    from app import create_app
-
-    limited = create_app(test_config | {"RATELIMIT_ENABLED": True})
-    client = limited.test_client()
+def test_requests_are_throttled_per_address_and_per_client(app, limited_app, organiser):
+    client = limited_app().test_client()
     statuses = [ask(client, "orga@example.org", ip=f"10.0.1.{n}").status_code
                 for n in range(4)]
     assert statuses == [200, 200, 200, 429]  # 3 per address and hour, from any client
