@@ -15,6 +15,7 @@ from flask import url_for
 from marshmallow import ValidationError, fields, pre_dump, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
+from app.calendar.filters import FILTER_GRADES
 from app.reference.codes import (
     AUDIENCES,
     DISTRICT_CODES,
@@ -266,6 +267,13 @@ class EventListArgsSchema(ma.Schema):
         metadata={"description": "Repeatable ids of apprenticeship occupations (as listed "
                   "by `GET /api/v1/occupations`): fairs where a confirmed exhibitor presents "
                   "at least one of them. An unknown id is refused (422)."})
+    grade = fields.List(
+        fields.String(metadata={"type": "integer", "minimum": FILTER_GRADES[0],
+                                "maximum": FILTER_GRADES[-1]}),
+        metadata={"description": "Repeatable school grades 5–13 (grade=8&grade=9&grade=10): "
+                  "events for pupils whose grade range contains one of them, and events for "
+                  "pupils without a grade range (they are for all grades). Other values are "
+                  "refused (422)."})
     from_ = fields.String(data_key="from", metadata={
         "format": "date", "description": "Events that touch this local day or later."})
     to = fields.String(metadata={

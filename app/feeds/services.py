@@ -39,7 +39,7 @@ from sqlalchemy.types import NullType
 from app.accounts.models import Organisation
 from app.booths.models import Booking, BoothSetup, booking_occupations
 from app.calendar import ical
-from app.calendar.filters import EventFilter
+from app.calendar.filters import EventFilter, grade_span
 from app.calendar.models import Event, EventAudience, Venue, event_industries
 from app.calendar.services import events_query
 from app.extensions import db
@@ -438,8 +438,8 @@ def data_version() -> int | None:
 
 
 def _scope(event_filter: EventFilter) -> list[str]:
-    """The chosen districts, industries, audiences, types and apprenticeships in German,
-    for names."""
+    """The chosen districts, industries, audiences, types, grades and apprenticeships in
+    German, for names."""
     parts = []
     if event_filter.districts:
         names = db.session.execute(
@@ -458,6 +458,8 @@ def _scope(event_filter: EventFilter) -> list[str]:
             parts.append("für " + ", ".join(str(AUDIENCES[c]) for c in event_filter.audiences))
         if event_filter.types:
             parts.append(", ".join(str(EVENT_TYPES[c]) for c in event_filter.types))
+    if event_filter.grades:
+        parts.append(f"Klasse {grade_span(event_filter.grades)}")
     if event_filter.occupations:
         names = db.session.execute(
             select(Occupation.name).where(Occupation.id.in_(event_filter.occupations))

@@ -22,7 +22,7 @@ from app.time import now_utc
 bp = Blueprint("feeds", __name__)
 
 CACHE_CONTROL = "public, max-age=900"
-FILTER_NAMES = ("district", "industry", "audience", "type", "occupation")
+FILTER_NAMES = ("district", "industry", "audience", "type", "occupation", "grade")
 PREVIEW_SIZE = 10
 
 

@@ -77,7 +77,7 @@ def test_request_schemas_are_the_validating_ones(spec):
 def test_list_parameters(spec):
     parameters = {p["name"]: p for p in spec["paths"]["/api/v1/events"]["get"]["parameters"]}
     assert set(parameters) == {"district", "industry", "audience", "type", "occupation",
-                               "from", "to", "page", "per_page"}
+                               "grade", "from", "to", "page", "per_page"}
     assert parameters["district"]["schema"]["type"] == "array"
     assert parameters["district"]["schema"]["items"]["enum"] == ["HSK", "OE", "SI", "SO", "MK"]
     assert parameters["per_page"]["schema"]["maximum"] == 200
