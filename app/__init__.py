@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from app.clashes.views import bp as clashes_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.notices.views import bp as notices_bp
     from app.planning.views import bp as editing_bp
     from app.privacy.views import bp as privacy_bp
     from app.public import legal as public_legal  # noqa: F401  (routes on the calendar bp)
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_companies_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(notices_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)

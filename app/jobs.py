@@ -150,6 +150,42 @@ def purge_personal_data_job(app: Flask) -> dict[str, int] | None:
         return removed
 
 
+def change_notices_job(app: Flask) -> int | None:
+    """Queue the immediate change notices (an event in the next 14 days cancelled or
+    moved) and delete unconfirmed subscriptions whose link expired. Each notice once: its
+    outbox key names the subscription and the entry of the event's history."""
+    from app.extensions import db
+    from app.notices import alerts, services
+
+    with app.app_context(), single_instance("change-notices") as allowed:
+        if not allowed:
+            return None
+        now = now_utc()
+        forgotten = services.forget_unconfirmed(now)
+        queued = alerts.send_alerts(now)
+        db.session.commit()
+        if queued or forgotten:
+            logger.info("change-notices: %d notices queued, %d unconfirmed addresses deleted",
+                        queued, forgotten)
+        return queued
+
+
+def notice_digest_job(app: Flask) -> object | None:
+    """Queue the weekly digests of change notices (none where nothing changed); once a
+    week per subscription, whoever runs it: the outbox key names the week."""
+    from app.extensions import db
+    from app.notices.digest import send_digests
+
+    with app.app_context(), single_instance("notice-digest") as allowed:
+        if not allowed:
+            return None
+        report = send_digests(now_utc())
+        db.session.commit()
+        logger.info("notice-digest: %d queued, %d without changes, %d queued before",
+                    report.queued, report.quiet, report.already)
+        return report
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -157,7 +193,7 @@ class Job:
     id: str
     func: Callable[[Flask], object]
     trigger: str
-    trigger_args: Mapping[str, int] = field(default_factory=dict)
+    trigger_args: Mapping[str, int | str] = field(default_factory=dict)
     description: str = ""
     run_at_start: bool = False
 
@@ -191,6 +227,21 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"minutes": 1},
         description="Send queued e-mails over SMTP_URL or write them to OUTBOX_DIR",
         run_at_start=True,
+    ),
+    Job(
+        id="change-notices",
+        func=change_notices_job,
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description=("Queue change notices for cancelled or moved events of the next 14 "
+                     "days; delete unconfirmed subscriptions"),
+    ),
+    Job(
+        id="notice-digest",
+        func=notice_digest_job,
+        trigger="cron",
+        trigger_args={"day_of_week": "mon", "hour": 6, "minute": 0},
+        description="Weekly digest of change notices (Monday 06:00, only where something changed)",
     ),
     Job(
         id="scan-clashes",

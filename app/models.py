@@ -13,6 +13,7 @@ from app.accounts.security import AuditEntry, LoginFailure, LoginLock
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
+from app.notices.models import NoticeProgress, NoticeSubscription
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
 from app.public.models import LegalPage
@@ -42,6 +43,8 @@ __all__ = [
     "LoginFailure",
     "LoginLock",
     "Municipality",
+    "NoticeProgress",
+    "NoticeSubscription",
     "Occupation",
     "Organisation",
     "OutboxMessage",

@@ -174,8 +174,10 @@ def _snapshot(event: Event) -> dict[str, object]:
             for name, value in values.items()}
 
 
-def _record(event: Event, actor: User | None, action: str, changes: dict, via: str) -> None:
-    event.changes.append(EventChange(user=actor, action=action, changes=changes, via=via))
+def _record(event: Event, actor: User | None, action: str, changes: dict, via: str,
+            now: datetime) -> None:
+    event.changes.append(EventChange(user=actor, action=action, changes=changes, via=via,
+                                     at=now))
 
 
 def create_event(
@@ -189,7 +191,8 @@ def create_event(
     _apply(event, data)
     event.created_at = event.updated_at = now
     db.session.add(event)
-    _record(event, actor, "created", {k: [None, v] for k, v in _snapshot(event).items()}, via)
+    _record(event, actor, "created", {k: [None, v] for k, v in _snapshot(event).items()}, via,
+            now)
     db.session.flush()
     return event
 
@@ -210,7 +213,7 @@ def update_event(event: Event, actor: User | None, data: EventData, *, now: date
     changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changes:
         _touch(event, changes, now)
-        _record(event, actor, "updated", changes, via)
+        _record(event, actor, "updated", changes, via, now)
     return changes
 
 
@@ -247,7 +250,7 @@ def change_status(
     changes: dict = {"status": [old, status]}
     if reason:
         changes["reason"] = [None, reason]
-    _record(event, actor, status, changes, via)
+    _record(event, actor, status, changes, via, now)
     db.session.flush()
 
 

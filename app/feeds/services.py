@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 import icalendar
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from sqlalchemy import Select, and_, case, func, or_, select, text, type_coerce
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import NullType
@@ -437,9 +437,10 @@ def data_version() -> int | None:
     return None
 
 
-def _scope(event_filter: EventFilter) -> list[str]:
+def selection_parts(event_filter: EventFilter, language: str = "de") -> list[str]:
     """The chosen districts, industries, audiences, types, grades and apprenticeships in
-    German, for names."""
+    ``language``: German for feed names, the subscriber's language in change notices.
+    District names are proper names and stay German."""
     parts = []
     if event_filter.districts:
         names = db.session.execute(
@@ -448,30 +449,31 @@ def _scope(event_filter: EventFilter) -> list[str]:
         ).scalars()
         parts.append(", ".join(names))
     if event_filter.industries:
+        column = Industry.name_en if language == "en" else Industry.name_de
         names = db.session.execute(
-            select(Industry.name_de).where(Industry.code.in_(event_filter.industries))
-            .order_by(Industry.name_de)
+            select(column).where(Industry.code.in_(event_filter.industries)).order_by(column)
         ).scalars()
         parts.append(", ".join(names))
-    with force_locale("de"):
+    with force_locale(language):
         if event_filter.audiences:
-            parts.append("für " + ", ".join(str(AUDIENCES[c]) for c in event_filter.audiences))
+            parts.append(gettext("for %(audiences)s", audiences=", ".join(
+                str(AUDIENCES[c]) for c in event_filter.audiences)))
         if event_filter.types:
             parts.append(", ".join(str(EVENT_TYPES[c]) for c in event_filter.types))
-    if event_filter.grades:
-        parts.append(f"Klasse {grade_span(event_filter.grades)}")
-    if event_filter.occupations:
-        names = db.session.execute(
-            select(Occupation.name).where(Occupation.id.in_(event_filter.occupations))
-            .order_by(Occupation.name)
-        ).scalars()
-        parts.append("Ausbildung: " + ", ".join(names))
+        if event_filter.grades:
+            parts.append(gettext("grades %(grades)s", grades=grade_span(event_filter.grades)))
+        if event_filter.occupations:
+            names = db.session.execute(
+                select(Occupation.name).where(Occupation.id.in_(event_filter.occupations))
+                .order_by(Occupation.name)
+            ).scalars()
+            parts.append(gettext("Apprenticeship: %(names)s", names=", ".join(names)))
     return parts
 
 
 def feed_name(event_filter: EventFilter) -> str:
     """A German name that says what the feed contains, e.g. for the calendar list."""
-    parts = _scope(event_filter)
+    parts = selection_parts(event_filter)
     name = "Messekalender Südwestfalen"
     return f"{name}: {' · '.join(parts)}" if parts else name
 
@@ -480,7 +482,7 @@ def feed_description(event_filter: EventFilter) -> str:
     """The feed's German description: what it holds and how changes reach subscribers."""
     what = ("Ausbildungsmessen, Azubi-Speed-Datings, Job- und Fachkräftemessen, Tage der "
             "offenen Tür und Infoabende in Südwestfalen")
-    if parts := _scope(event_filter):
+    if parts := selection_parts(event_filter):
         scope = f"{what}. Auswahl: {' · '.join(parts)}."
     else:
         scope = (f"{what}: alle Termine aller Veranstalter im Hochsauerlandkreis, im Kreis "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -30,6 +30,8 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     attachment_name: Mapped[str | None] = mapped_column(String(120))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Extra header lines, e.g. List-Unsubscribe (checked by ``services.queue``).
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,21 +37,29 @@ CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 6 * 3600
 SMTP_TIMEOUT = 30
+# Header lines a message may add; the others (From, To, Subject …) are the outbox's own.
+EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id")
+_LINE_BREAK = re.compile(r"[\r\n\x00]")
 
 
 def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
           language: str = "de", attachment_name: str | None = None,
-          attachment: bytes | None = None) -> bool:
+          attachment: bytes | None = None, headers: dict[str, str] | None = None) -> bool:
     """Put a message into the outbox unless one with ``key`` is there already.
 
-    Returns whether it was new. Flushes nothing else; the caller commits.
+    Returns whether it was new. Flushes nothing else; the caller commits. ``headers``
+    may only name ``EXTRA_HEADERS``, with values on one line (ValueError otherwise), so
+    nothing typed by a user can add a header line.
     """
+    for name, value in (headers or {}).items():
+        if name not in EXTRA_HEADERS or _LINE_BREAK.search(value):
+            raise ValueError(f"header {name!r} is not allowed or not a single line")
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage.__table__).values(
         key=key[:200], recipient=recipient, language=language, subject=subject[:300],
         body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
-        attempts=0, next_attempt_at=now,
+        attempts=0, next_attempt_at=now, headers=headers or None,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
     return db.session.execute(statement).first() is not None
 
@@ -141,8 +150,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
     email["Message-ID"] = f"<{digest}@messekalender.outbox>"
-    email["Content-Language"] = message.language
+    for name, value in (message.headers or {}).items():
+        if name in EXTRA_HEADERS:
+            email[name] = value
     email.set_content(message.body)
+    email["Content-Language"] = message.language  # after set_content, which clears Content-*
     if message.attachment is not None and message.attachment_name:
         kind = mimetypes.guess_type(message.attachment_name)[0] or "application/octet-stream"
         if message.attachment_name.endswith(".ics"):
