@@ -125,7 +125,7 @@ def _queue(alerts: list[tuple[EventChange, mails.Alert]], now: datetime) -> int:
             if (as_utc(sub.confirmed_at) > as_utc(change.at)
                     or alert.event.id not in matching.get(sub.selection, ())):
                 continue
-            words = descriptions.of(sub.selection, selections[sub.selection], sub.language)
+            words = descriptions.of(selections[sub.selection], sub.language)
             mail = mails.alert(sub, words, alert, unsubscribe_token(sub))
             queued += queue(f"{outbox_prefix(sub)}alert:{change.id}", sub.email, mail.subject,
                             mail.body, now, language=mail.language, headers=mail.headers)

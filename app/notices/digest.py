@@ -3,9 +3,10 @@ events of its selection since its last digest; no mail when nothing changed.
 
 Built for thousands of subscriptions: the events that changed in the window are loaded
 once, indexed once (``FilterIndex``, the Python twin of the filters' SQL), and every
-selection costs a few set operations; descriptions and event lines are shared between
-mails. Safe to run twice, also at once: a digest's outbox key names the subscription and
-the week, and a subscription's window only moves on when its digest was queued.
+selection costs a few set operations; descriptions and event blocks are shared between
+mails, which go into the outbox in a few statements. Safe to run twice, also at once: a
+digest's outbox key names the subscription and the week, and a subscription's window only
+moves on when its digest was queued.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from app.notices.services import (
     parse_selections,
     unsubscribe_token,
 )
-from app.outbox.services import queue
+from app.outbox.services import Queued, queue_many
 from app.time import as_utc, to_local
 
 # A digest looks back at most this far (after a long pause, the feeds hold the rest).
@@ -71,10 +72,9 @@ def send_digests(now: datetime) -> DigestReport:
     index = FilterIndex(events.values(),
                         presenting_events(occupations, list(events)) if occupations and events
                         else {})
-    descriptions = mails.Descriptions()
-    lines: dict = {}
+    descriptions, cache = mails.Descriptions(), mails.MailCache()
     week = week_key(now)
-    moved_on = []
+    moved_on, outgoing = [], {}
     for sub in subscriptions:
         event_filter = selections[sub.selection]
         if event_filter is None:
@@ -87,14 +87,20 @@ def send_digests(now: datetime) -> DigestReport:
             moved_on.append(sub.id)
             continue
         entries.sort(key=lambda entry: (entry.event.starts_at, entry.event.id))
-        words = descriptions.of(sub.selection, event_filter, sub.language)
-        mail = mails.digest(sub, words, entries, unsubscribe_token(sub), cache=lines)
-        if queue(f"{outbox_prefix(sub)}digest:{week}", sub.email, mail.subject, mail.body,
-                 now, language=mail.language, headers=mail.headers):
-            report.queued += 1
-            moved_on.append(sub.id)
-        else:
-            report.already += 1
+        mail = mails.digest(sub, descriptions.of(event_filter, sub.language), entries,
+                            unsubscribe_token(sub), cache=cache)
+        key = f"{outbox_prefix(sub)}digest:{week}"
+        outgoing[key] = (sub.id, Queued(key, sub.email, mail.subject, mail.body,
+                                        mail.language, mail.headers))
+    messages = [message for _sub, message in outgoing.values()]
+    for start in range(0, len(messages), _UPDATE_CHUNK):
+        new = queue_many(messages[start:start + _UPDATE_CHUNK], now)
+        for key in (message.key for message in messages[start:start + _UPDATE_CHUNK]):
+            if key in new:
+                report.queued += 1
+                moved_on.append(outgoing[key][0])
+            else:
+                report.already += 1
     for start in range(0, len(moved_on), _UPDATE_CHUNK):
         db.session.execute(
             update(NoticeSubscription)

@@ -74,17 +74,31 @@ def describe(event_filter: EventFilter, language: str) -> str:
         return " · ".join(selection_parts(event_filter, language)) or _("all events")
 
 
+# The order in which ``selection_parts`` names the parts of a selection.
+_DIMENSIONS = ("districts", "industries", "audiences", "types", "grades", "occupations")
+
+
 class Descriptions:
-    """``describe`` remembered per selection and language, for runs over many mails."""
+    """``describe`` for runs over many mails: each part of a selection (its districts, its
+    grades …) is put into words once per language, and selections are made of them."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, str], str] = {}
+        self._parts: dict[tuple[str, tuple, str], list[str]] = {}
 
-    def of(self, selection: str, event_filter: EventFilter, language: str) -> str:
-        key = (selection, language)
-        if key not in self._known:
-            self._known[key] = describe(event_filter, language)
-        return self._known[key]
+    def of(self, event_filter: EventFilter, language: str) -> str:
+        parts = []
+        for dimension in _DIMENSIONS:
+            value = getattr(event_filter, dimension)
+            if not value:
+                continue
+            key = (dimension, value, language)
+            if key not in self._parts:
+                self._parts[key] = selection_parts(EventFilter(**{dimension: value}), language)
+            parts += self._parts[key]
+        if parts:
+            return " · ".join(parts)
+        with force_locale(language):
+            return _("all events")
 
 
 def unsubscribe_url(token: str) -> str:
@@ -96,15 +110,40 @@ def _unsubscribe_headers(token: str) -> dict[str, str]:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _footer(token: str) -> str:
-    return "\n".join([
-        RULE,
-        _("You receive this mail because this address subscribed to change notices of "
-          "the Messekalender Südwestfalen."),
-        _("Stop them with one click (your address is then deleted):"),
-        unsubscribe_url(token),
-        _("Another selection: subscribe to it on %(url)s.", url=absolute_url("/feeds")),
-    ])
+class Phrases:
+    """The fixed texts of change-notice mails in one language, translated once."""
+
+    def __init__(self, language: str) -> None:
+        with force_locale(language):
+            self.hello = _("Hello,")
+            self.digest_intro = _("this is what changed this week in the Messekalender "
+                                  "Südwestfalen for your selection:")
+            self.headings = {"new": _("New events"), "changed": _("Changed events"),
+                             "cancelled": _("Cancelled events")}
+            self._footer = [
+                RULE,
+                _("You receive this mail because this address subscribed to change notices "
+                  "of the Messekalender Südwestfalen."),
+                _("Stop them with one click (your address is then deleted):"),
+            ]
+            self._another = _("Another selection: subscribe to it on %(url)s.",
+                              url=absolute_url("/feeds"))
+
+    def footer(self, token: str) -> str:
+        return "\n".join([*self._footer, unsubscribe_url(token), self._another])
+
+
+class MailCache:
+    """What the mails of one run share: phrases per language, each event's block."""
+
+    def __init__(self) -> None:
+        self.phrases: dict[str, Phrases] = {}
+        self.blocks: dict[tuple, list[str]] = {}
+
+    def phrases_in(self, language: str) -> Phrases:
+        if language not in self.phrases:
+            self.phrases[language] = Phrases(language)
+        return self.phrases[language]
 
 
 def confirmation(subscription: NoticeSubscription, selection: str, token: str,
@@ -154,36 +193,42 @@ def already_subscribed(subscription: NoticeSubscription, selection: str, token: 
             "",
             _("There is nothing else to do."),
             "",
-            _footer(token),
+            Phrases(language).footer(token),
         ])
     return Mail(subject, body + "\n", language, _unsubscribe_headers(token))
 
 
-def _event_lines(event: Event, language: str, cache: dict | None = None) -> list[str]:
-    """When, where and the link of an event (remembered in ``cache`` across mails)."""
-    key = (event.id, language)
-    if cache is not None and key in cache:
-        return cache[key]
+def _event_lines(event: Event, language: str) -> list[str]:
+    """When, where and the link of an event."""
     venue = event.venue
-    lines = [f"  {format_event_when(event, language)}",
-             f"  {venue.name}, {venue.municipality.name}",
-             f"  {event_url(event)}"]
-    if cache is not None:
-        cache[key] = lines
+    return [f"  {format_event_when(event, language)}",
+            f"  {venue.name}, {venue.municipality.name}",
+            f"  {event_url(event)}"]
+
+
+def _entry_block(entry: DigestEntry, language: str) -> list[str]:
+    """One event in a digest: its title (and what changed), when, where, the link; for a
+    cancelled event the reason. Called within ``force_locale(language)``."""
+    title = entry.event.title
+    if entry.changed:
+        words = {"date": _("date and time"), "place": _("place"), "title": _("title"),
+                 "details": _("details")}
+        title += " — " + _("changed: %(what)s",
+                           what=", ".join(words[name] for name in entry.changed))
+    lines = [f"* {title}", *_event_lines(entry.event, language)]
+    if entry.kind == "cancelled" and entry.event.cancellation_reason:
+        lines.append("  " + _("Reason: %(reason)s", reason=entry.event.cancellation_reason))
     return lines
 
 
-def _changed_words(changed: tuple[str, ...]) -> str:
-    words = {"date": _("date and time"), "place": _("place"), "title": _("title"),
-             "details": _("details")}
-    return ", ".join(words[name] for name in changed)
-
-
 def digest(subscription: NoticeSubscription, selection: str, entries: list[DigestEntry],
-           token: str, cache: dict | None = None) -> Mail:
-    """The weekly summary: new, changed and cancelled events of the selection."""
+           token: str, cache: MailCache | None = None) -> Mail:
+    """The weekly summary: new, changed and cancelled events of the selection. With a
+    ``cache``, what several mails share is put into words once."""
     language = subscription.language
-    sections = {"new": [], "changed": [], "cancelled": []}
+    cache = cache or MailCache()
+    phrases = cache.phrases_in(language)
+    sections: dict[str, list[DigestEntry]] = {"new": [], "changed": [], "cancelled": []}
     for entry in entries:
         sections[entry.kind].append(entry)
     with force_locale(language):
@@ -191,25 +236,17 @@ def digest(subscription: NoticeSubscription, selection: str, entries: list[Diges
             "Messekalender Südwestfalen: %(num)d change in your selection this week",
             "Messekalender Südwestfalen: %(num)d changes in your selection this week",
             len(entries))
-        lines = [_("Hello,"), "",
-                 _("this is what changed this week in the Messekalender Südwestfalen for "
-                   "your selection:"), "", f"  {selection}"]
-        headings = {"new": _("New events"), "changed": _("Changed events"),
-                    "cancelled": _("Cancelled events")}
+        lines = [phrases.hello, "", phrases.digest_intro, "", f"  {selection}"]
         for kind, items in sections.items():
             if not items:
                 continue
-            lines += ["", f"{headings[kind]} ({len(items)})", ""]
+            lines += ["", f"{phrases.headings[kind]} ({len(items)})", ""]
             for entry in items:
-                title = entry.event.title
-                if entry.changed:
-                    title += " — " + _("changed: %(what)s", what=_changed_words(entry.changed))
-                lines += [f"* {title}", *_event_lines(entry.event, language, cache)]
-                if kind == "cancelled" and entry.event.cancellation_reason:
-                    lines.append("  " + _("Reason: %(reason)s",
-                                          reason=entry.event.cancellation_reason))
-                lines.append("")
-        lines += ["", _footer(token)]
+                key = (entry.event.id, entry.kind, entry.changed, language)
+                if key not in cache.blocks:
+                    cache.blocks[key] = _entry_block(entry, language)
+                lines += [*cache.blocks[key], ""]
+        lines += ["", phrases.footer(token)]
     return Mail(subject, "\n".join(lines) + "\n", language, _unsubscribe_headers(token))
 
 
@@ -247,5 +284,5 @@ def alert(subscription: NoticeSubscription, selection: str, notice: Alert, token
                 lines.append(f"  {venue.name}, {venue.municipality.name}")
             lines.append(f"  {event_url(event)}")
         lines += ["", _("Your selection: %(selection)s", selection=selection), "",
-                  _footer(token)]
+                  Phrases(language).footer(token)]
     return Mail(subject, "\n".join(lines) + "\n", language, _unsubscribe_headers(token))

@@ -51,9 +51,7 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     may only name ``EXTRA_HEADERS``, with values on one line (ValueError otherwise), so
     nothing typed by a user can add a header line.
     """
-    for name, value in (headers or {}).items():
-        if name not in EXTRA_HEADERS or _LINE_BREAK.search(value):
-            raise ValueError(f"header {name!r} is not allowed or not a single line")
+    _check_headers(headers)
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage.__table__).values(
@@ -62,6 +60,43 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
         attempts=0, next_attempt_at=now, headers=headers or None,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
     return db.session.execute(statement).first() is not None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message for ``queue_many`` (no attachment)."""
+
+    key: str
+    recipient: str
+    subject: str
+    body: str
+    language: str = "de"
+    headers: dict[str, str] | None = None
+
+
+def queue_many(messages: list[Queued], now: datetime) -> set[str]:
+    """``queue`` for many messages in one statement (a weekly digest to thousands);
+    returns the keys that were new."""
+    if not messages:
+        return set()
+    for message in messages:
+        _check_headers(message.headers)
+    table = OutboxMessage.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(
+        table.c.key)
+    rows = [{"key": m.key[:200], "recipient": m.recipient, "language": m.language,
+             "subject": m.subject[:300], "body": m.body, "attachment_name": None,
+             "attachment": None, "created_at": now, "attempts": 0, "next_attempt_at": now,
+             "headers": m.headers or None} for m in messages]
+    return set(db.session.execute(statement, rows).scalars())
+
+
+def _check_headers(headers: dict[str, str] | None) -> None:
+    for name, value in (headers or {}).items():
+        if name not in EXTRA_HEADERS or _LINE_BREAK.search(value):
+            raise ValueError(f"header {name!r} is not allowed or not a single line")
 
 
 def retry_delay(attempts: int) -> timedelta:

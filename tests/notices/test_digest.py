@@ -186,3 +186,20 @@ def test_the_week_key_follows_berlin_time():
     assert week_key(utc(2027, 3, 1, 5)) == "2027-W09"
     assert week_key(utc(2027, 2, 28, 23, 30)) == "2027-W09"  # already Monday in Berlin
     assert week_key(utc(2027, 3, 28, 0, 30)) == "2027-W12"  # the clock-change Sunday
+
+
+def test_descriptions_put_together_say_what_describe_says(app):
+    """The digest words each part of a selection once and joins them; the result must be
+    the one ``describe`` gives for the whole selection."""
+    from app.calendar.filters import EventFilter
+    from app.notices.mails import Descriptions, describe
+    from app.reference.models import Occupation
+
+    occupation = db.session.execute(select(Occupation.id).order_by(Occupation.id)).scalar()
+    descriptions = Descriptions()
+    for event_filter in (EventFilter(), EventFilter(districts=("SI", "OE"), grades=(9, 10)),
+                         EventFilter(industries=("HOLZ", "AUTO"), audiences=("parents",),
+                                     types=("open_day",), occupations=(occupation,)),
+                         EventFilter(grades=(5, 7, 8), audiences=("pupils", "teachers"))):
+        for language in ("de", "en"):
+            assert descriptions.of(event_filter, language) == describe(event_filter, language)
