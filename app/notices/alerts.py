@@ -24,6 +24,7 @@ from app.notices.services import (
     confirmed_subscriptions,
     outbox_prefix,
     parse_selections,
+    serialise_runs,
     unsubscribe_token,
 )
 from app.outbox.services import queue
@@ -39,6 +40,7 @@ SCHEDULE_FIELDS = ("starts_at", "ends_at", "all_day")
 def send_alerts(now: datetime) -> int:
     """Queue a notice per subscriber for each recent cancellation or move; returns how
     many were queued. The first run ever starts from the present."""
+    serialise_runs()
     progress = db.session.get(NoticeProgress, 1)
     if progress is None:
         _start(now)

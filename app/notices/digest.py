@@ -27,6 +27,7 @@ from app.notices.services import (
     confirmed_subscriptions,
     outbox_prefix,
     parse_selections,
+    serialise_runs,
     unsubscribe_token,
 )
 from app.outbox.services import Queued, queue_many
@@ -60,6 +61,7 @@ def week_key(now: datetime) -> str:
 def send_digests(now: datetime) -> DigestReport:
     """Queue this week's digests; subscriptions with nothing new get none."""
     report = DigestReport()
+    serialise_runs()
     subscriptions = confirmed_subscriptions()
     if not subscriptions:
         return report

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
@@ -36,6 +36,7 @@ CONFIRM_WITHIN = timedelta(hours=48)
 # Confirmation mails per pending subscription and window: nobody can mail-bomb an address.
 MAX_CONFIRMATIONS = 3
 LANGUAGES = ("de", "en")
+SQLITE_WAIT_MS = 120_000
 
 
 class NoticeError(DomainError):
@@ -236,6 +237,22 @@ def forget_unconfirmed(now: datetime) -> int:
     for subscription in expired:
         end_subscription(subscription, now)
     return len(expired)
+
+
+def serialise_runs() -> None:
+    """Let a second digest or notice run at the same moment wait for the first on SQLite.
+
+    SQLite has one write lock: a write as the first statement of the run's transaction
+    takes it before anything is read, so the second run waits (up to ``SQLITE_WAIT_MS``,
+    longer than a digest of thousands takes) and then finds the first one's work done,
+    instead of building every mail again and failing when its wait runs out. PostgreSQL
+    needs nothing: its runs proceed side by side and the outbox's unique keys queue each
+    mail once.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.connection().exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")
+        db.session.execute(update(NoticeSubscription).where(false())
+                           .values(confirmations_sent=NoticeSubscription.confirmations_sent))
 
 
 def confirmed_subscriptions(before: datetime | None = None) -> list[NoticeSubscription]:

@@ -5,6 +5,7 @@ changed; once per week and subscription, also when two runs overlap."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -140,15 +141,23 @@ def test_a_subscription_confirmed_mid_week_gets_only_what_came_after(week, subsc
 
 
 def test_two_runs_at_once_queue_one_digest_per_subscription(week, test_config):
-    barrier = threading.Barrier(2)
-    errors = []
+    """A second run starts while the first has queued its digests but not committed: it
+    waits (SQLite's write lock, PostgreSQL's unique key) and queues nothing more."""
+    first_queued, second_started = threading.Event(), threading.Event()
+    reports, errors = {}, []
 
-    def run() -> None:
+    def run(name: str) -> None:
         worker = create_app(test_config)
         with worker.app_context():
             try:
-                barrier.wait()
-                send_digests(MONDAY)
+                if name == "second":
+                    first_queued.wait(timeout=30)
+                    second_started.set()
+                reports[name] = send_digests(MONDAY)
+                if name == "first":
+                    first_queued.set()
+                    second_started.wait(timeout=30)
+                    time.sleep(0.5)  # the second run is under way and must wait
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - reported below
                 db.session.rollback()
@@ -157,12 +166,17 @@ def test_two_runs_at_once_queue_one_digest_per_subscription(week, test_config):
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not errors
+    assert reports["first"].queued == 3 and reports["second"].queued == 0
+    if db.engine.dialect.name == "sqlite":  # it waited for the write lock, then saw it done
+        assert (reports["second"].quiet, reports["second"].already) == (4, 0)
+    else:  # it built the mails alongside; the outbox's unique keys kept them out
+        assert (reports["second"].quiet, reports["second"].already) == (1, 3)
     digests = [mail.recipient for mail in mails() if ":digest:" in mail.key]
     assert sorted(digests) == sorted([OE9, SI, ALL])
 
