@@ -62,6 +62,7 @@ from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY
 from app.reference.loader import load_reference_data  # noqa: E402
 from app.reference.models import Occupation  # noqa: E402
 from app.time import as_utc, local_to_utc  # noqa: E402
+from config import normalise_database_url  # noqa: E402
 
 NOW = datetime(2027, 3, 1, 5, tzinfo=UTC)  # Monday 06:00 in Berlin
 WEEK_AGO = NOW - timedelta(days=7)
@@ -243,7 +244,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(2027)
     with tempfile.TemporaryDirectory() as directory:
-        url = args.database or f"sqlite:///{directory}/bench.sqlite"
+        url = (normalise_database_url(args.database) if args.database
+               else f"sqlite:///{directory}/bench.sqlite")
         if args.database:
             refuse_non_empty(url)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
