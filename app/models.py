@@ -8,6 +8,7 @@ from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAct
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
 from app.reference.models import District, Industry, Municipality, Occupation
+from app.visits.models import ClassVisit, VisitLink, VisitRegistration, VisitSetup, VisitSlot
 
 __all__ = [
     "ApiToken",
@@ -15,6 +16,7 @@ __all__ = [
     "BlackoutPeriod",
     "Clash",
     "ClashAction",
+    "ClassVisit",
     "AuditEntry",
     "BoothCategory",
     "BoothSetup",
@@ -35,4 +37,8 @@ __all__ = [
     "SchedulerHeartbeat",
     "User",
     "Venue",
+    "VisitLink",
+    "VisitRegistration",
+    "VisitSetup",
+    "VisitSlot",
 ]
