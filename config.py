@@ -58,6 +58,8 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10/minute"
+    # Class registrations per client address (each sends a mail to a typed address).
+    VISIT_REGISTRATION_RATE_LIMIT = "20/hour"
     API_READ_RATE_LIMIT = "300/minute"
     API_WRITE_RATE_LIMIT = "60/minute"
     # Login lock-out (kept in the database, so it holds across workers): this many failures

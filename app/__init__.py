@@ -73,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.planning.views import bp as editing_bp
     from app.public.views import bp as calendar_bp
+    from app.visits.manage_views import bp as manage_visits_bp
+    from app.visits.teacher_views import bp as visits_bp
 
     app.register_blueprint(calendar_bp)
     app.register_blueprint(editing_bp)
@@ -86,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(clashes_bp)
     app.register_blueprint(booths_bp)
     app.register_blueprint(manage_booths_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(manage_visits_bp)
     register_api(app)
 
 

@@ -61,9 +61,10 @@ def class_calendar(registration: VisitRegistration, visits: list[ClassVisit]) ->
 
 
 def _visit_facts(registration: VisitRegistration, visit: ClassVisit) -> list[str]:
-    lines = [_("%(school)s, class %(label)s (grade %(grade)s): %(num)s pupils",
-               school=registration.school_name, label=visit.label, grade=visit.grade,
-               num=visit.pupils),
+    lines = [ngettext("%(school)s, class %(label)s (grade %(grade)s): %(num)d pupil",
+                      "%(school)s, class %(label)s (grade %(grade)s): %(num)d pupils",
+                      visit.pupils, school=registration.school_name, label=visit.label,
+                      grade=visit.grade),
              _("Accompanying teacher: %(name)s, phone %(phone)s", name=visit.teacher_name,
                phone=visit.phone)]
     if visit.by_bus:

@@ -39,6 +39,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.calendar.models import Event
 from app.calendar.services import can_edit
+from app.errors import DomainError
 from app.extensions import db
 from app.locks import lock_rows
 from app.reference.models import Municipality
@@ -65,21 +66,14 @@ from app.visits.notifications import Occasion
 PHONE_CHARACTERS = re.compile(r"[0-9+()/.\- ]{3,40}")
 
 
-class VisitError(Exception):
-    """A business rule was broken. ``code`` is stable (API), ``message`` is for people,
+class VisitError(DomainError):
+    """A class-visit rule was broken: ``code`` is stable (API), the message is for people,
     ``field`` names the input at fault (or None for the whole request)."""
 
     status = 409
 
     def __init__(self, code: str, message: str, field: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-    @property
-    def errors(self) -> list[tuple[str, str]]:
-        return [(self.field or "", self.message)]
+        super().__init__(message, field=field, code=code)
 
 
 class VisitInvalid(VisitError):
@@ -190,7 +184,7 @@ def configure(event: Event, actor: User, data: SetupData, now: datetime) -> Visi
                            "closes_at")
     if not isinstance(data.reminder_days, int) or not 0 <= data.reminder_days <= \
             MAX_REMINDER_DAYS:
-        raise VisitInvalid(str(_l("The reminder can be sent 0 to %(max)s days before.",
+        raise VisitInvalid(str(_l("Days before the visit for the reminder: 0 to %(max)s (0: none).",
                                   max=MAX_REMINDER_DAYS)), "reminder_days")
     if len(data.instructions) > MAX_INSTRUCTIONS:
         raise VisitInvalid(str(_l("Notes for schools may have up to 2000 characters.")),
@@ -283,7 +277,7 @@ def _check_slot(event: Event, data: SlotData, slot: VisitSlot | None) -> None:
                                   "(%(when)s).", when=local_span(event.starts_at,
                                                                  event.ends_at))), "starts_at")
     if not isinstance(data.capacity, int) or not 1 <= data.capacity <= MAX_SLOT_CAPACITY:
-        raise VisitInvalid(str(_l("The capacity must be between 1 and %(max)s pupils.",
+        raise VisitInvalid(str(_l("The capacity must be between 1 and %(max)s (pupils).",
                                   max=f"{MAX_SLOT_CAPACITY:,}".replace(",", "."))),
                            "capacity")
     if data.bus_bays is not None and not 0 <= data.bus_bays <= MAX_BUS_BAYS:
@@ -345,7 +339,7 @@ def check_class(data: ClassData, prefix: str = "") -> ClassData:
         raise VisitInvalid(str(_l("The grade must be between %(min)s and %(max)s.",
                                   min=MIN_GRADE, max=MAX_GRADE)), prefix + "grade")
     if not isinstance(data.pupils, int) or not 1 <= data.pupils <= MAX_PUPILS_PER_CLASS:
-        raise VisitInvalid(str(_l("A class brings between 1 and %(max)s pupils.",
+        raise VisitInvalid(str(_l("The number of pupils must be between 1 and %(max)s.",
                                   max=MAX_PUPILS_PER_CLASS)), prefix + "pupils")
     teacher = (data.teacher_name or "").strip()
     if not teacher or len(teacher) > 120:
@@ -382,7 +376,7 @@ def _check_registration(data: RegistrationData) -> tuple[str, Municipality, list
         raise VisitInvalid(str(_l("Please choose the school's town from the list.")),
                            "municipality_id")
     if not 1 <= len(data.classes) <= MAX_CLASSES_PER_REGISTRATION:
-        raise VisitInvalid(str(_l("Register between 1 and %(max)s classes at a time.",
+        raise VisitInvalid(str(_l("Classes per registration: 1 to %(max)s.",
                                   max=MAX_CLASSES_PER_REGISTRATION)), "classes")
     classes = [check_class(item, f"classes-{index}-") for index, item in
                enumerate(data.classes)]
@@ -783,3 +777,43 @@ def event_visit(event: Event, visit_id: int) -> ClassVisit | None:
 def event_slot(event: Event, slot_id: int) -> VisitSlot | None:
     slot = db.session.get(VisitSlot, slot_id) if 0 < slot_id < 2**31 else None
     return slot if slot is not None and slot.event_id == event.id else None
+
+
+@dataclass(frozen=True)
+class OfferedSlot:
+    """A slot as the public event page shows it (the time in the visitor's language)."""
+
+    id: int
+    when: str
+    capacity: int
+    places_free: int
+    bus_bays_free: int | None
+    waiting: int
+    begun: bool
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What the public event page shows of a fair's class visits."""
+
+    setup: VisitSetup
+    slots: list[OfferedSlot]
+    open: bool
+    opens: str
+    closes: str
+    not_yet: bool
+
+
+def public_offer(event: Event, now: datetime) -> Offer | None:
+    """The fair's slots with their free places, or None when it takes no classes."""
+    setup = setup_of(event)
+    slots = slots_of(event) if setup is not None else []
+    if not slots:
+        return None
+    waiting = waitlist_lengths(event)
+    return Offer(setup=setup, open=registration_open(event, now),
+                 opens=local_span(setup.opens_at), closes=local_span(setup.closes_at),
+                 not_yet=now < setup.opens_at, slots=[OfferedSlot(
+        id=slot.id, when=local_span(slot.starts_at, slot.ends_at), capacity=slot.capacity,
+        places_free=slot.places_free, bus_bays_free=slot.bus_bays_free,
+        waiting=waiting.get(slot.id, 0), begun=now >= slot.starts_at) for slot in slots])
