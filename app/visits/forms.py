@@ -46,6 +46,26 @@ from app.visits.codes import (
 from app.visits.services import normalise_phone
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
+
+
+class ClockField(TimeField):
+    """A wall-clock time; what does not parse gets a message in the visitor's language."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Please enter a time like 08:30."))) from error
+
+
+class DayField(DateField):
+    """A date; what does not parse gets a message in the visitor's language."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Please enter a date like 2027-03-26."))) from error
 WHOLE_NUMBER = _l("Please enter a whole number.")
 
 
@@ -163,12 +183,12 @@ class MoveForm(BaseForm):
 class SetupForm(BaseForm):
     """The registration window (local dates and times), the reminder, notes for schools."""
 
-    opens_day = DateField(_l("Registration opens on"),
+    opens_day = DayField(_l("Registration opens on"),
                           validators=[InputRequired(_l("Please enter a date."))])
-    opens_time = TimeField(_l("at"), validators=[InputRequired(_l("Please enter a time."))])
-    closes_day = DateField(_l("Registration closes on"),
+    opens_time = ClockField(_l("at"), validators=[InputRequired(_l("Please enter a time."))])
+    closes_day = DayField(_l("Registration closes on"),
                            validators=[InputRequired(_l("Please enter a date."))])
-    closes_time = TimeField(_l("at"), validators=[InputRequired(_l("Please enter a time."))])
+    closes_time = ClockField(_l("at"), validators=[InputRequired(_l("Please enter a time."))])
     reminder_days = IntegerField(
         _l("Remind teachers … days before the visit"), default=3,
         validators=[InputRequired(WHOLE_NUMBER), NumberRange(0, MAX_REMINDER_DAYS, _l(
@@ -185,9 +205,9 @@ class SetupForm(BaseForm):
 class SlotForm(BaseForm):
     """A time slot as local day and wall-clock times."""
 
-    day = DateField(_l("Day"), validators=[InputRequired(_l("Please enter a date."))])
-    starts = TimeField(_l("From"), validators=[InputRequired(_l("Please enter a time."))])
-    ends = TimeField(_l("To"), validators=[InputRequired(_l("Please enter a time."))])
+    day = DayField(_l("Day"), validators=[InputRequired(_l("Please enter a date."))])
+    starts = ClockField(_l("From"), validators=[InputRequired(_l("Please enter a time."))])
+    ends = ClockField(_l("To"), validators=[InputRequired(_l("Please enter a time."))])
     capacity = IntegerField(
         _l("Pupils"), validators=[InputRequired(WHOLE_NUMBER), NumberRange(
             1, MAX_SLOT_CAPACITY, _l("The capacity must be between 1 and %(max)s (pupils).",

@@ -40,7 +40,7 @@ def organiser(make_user, make_organisation) -> User:
 @pytest.fixture
 def visit_fair(make_event, organiser) -> Callable[..., tuple[Event, list[VisitSlot]]]:
     """``visit_fair(capacities=(50, 50), bus_bays=(None, None), day=FAIR_DAY, now=NOW)`` →
-    a published fair in Arnsberg (08:00–14:00) open for class registrations since a day
+    a published fair in Arnsberg (08:00–16:00) open for class registrations since a day
     before ``now``, closing the day before the fair, with one slot per capacity."""
 
     def make(title: str = "Arnsberger Ausbildungsmesse", *, capacities=(50, 50),
@@ -48,7 +48,7 @@ def visit_fair(make_event, organiser) -> Callable[..., tuple[Event, list[VisitSl
              reminder_days: int = 3, times=SLOT_TIMES, status: str = "published",
              instructions: str = "") -> tuple[Event, list[VisitSlot]]:
         event = make_event(title, organisation=organiser.organisation, town="Arnsberg",
-                           venue="Kaiserhaus", day=day, start=time(8), end=time(14),
+                           venue="Kaiserhaus", day=day, start=time(8), end=time(16),
                            audiences=("pupils", "public"), status=status)
         visits.configure(event, organiser, visits.SetupData(
             opens_at=now - timedelta(days=1), closes_at=local_to_utc(

@@ -296,7 +296,7 @@ def test_a_slot_of_another_fair_is_refused(visit_fair, register):
     (timedelta(hours=2), timedelta(hours=1), 50, None, "ends_at"),   # ends before it starts
     (timedelta(0), timedelta(0), 50, None, "ends_at"),                # ends as it starts
     (timedelta(hours=-1), timedelta(hours=1), 50, None, "starts_at"),  # before the fair
-    (timedelta(hours=5), timedelta(hours=7), 50, None, "starts_at"),   # after the fair
+    (timedelta(hours=7), timedelta(hours=9), 50, None, "starts_at"),   # after the fair
     (timedelta(hours=1), timedelta(hours=2), 0, None, "capacity"),
     (timedelta(hours=1), timedelta(hours=2), 5001, None, "capacity"),
     (timedelta(hours=1), timedelta(hours=2), 50, -1, "bus_bays"),
@@ -304,7 +304,7 @@ def test_a_slot_of_another_fair_is_refused(visit_fair, register):
 ])
 def test_bad_slots_are_refused(visit_fair, organiser, shift_start, shift_end, capacity, bays,
                                field):
-    event, (first, _) = visit_fair()  # the fair runs 08:00–14:00, the first slot 08:30–10:00
+    event, (first, _) = visit_fair()  # the fair runs 08:00–16:00, the first slot 08:30–10:00
     with pytest.raises(visits.VisitInvalid) as raised:
         visits.add_slot(event, organiser, visits.SlotData(
             starts_at=first.starts_at + shift_start, ends_at=first.starts_at + shift_end,
