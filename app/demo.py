@@ -136,6 +136,7 @@ def seed_demo(today: date | None = None) -> list[DemoLogin]:
         logins.append(_login(f"{local_part}@messekalender.example", "company", company=company))
     db.session.flush()
     _booths(companies)
+    _class_visits(today)
     return logins
 
 
@@ -175,6 +176,16 @@ def _booths(companies: list[Company]) -> None:
                 booths.book(company, created[0], booths.BookingDetails(
                     staff_count=2, occupation_ids=[o.id for o in company.occupations][:3]),
                     user, now)
+
+
+def _class_visits(today: date) -> None:
+    """Class-visit slots with a few school registrations at two real fairs, registered
+    on ``today`` at 08:00."""
+    from app.visits.demo import seed_class_visits
+
+    admin = find_user("admin@messekalender.example")
+    if admin is not None:
+        seed_class_visits(admin, local_to_utc(today, time(8)))
 
 
 def _organisation(name: str, kind: str, website: str | None) -> Organisation:
