@@ -361,3 +361,16 @@ def test_setup_rules(visit_fair, organiser):
         with pytest.raises(visits.VisitInvalid) as raised:
             visits.configure(event, organiser, data, NOW)
         assert raised.value.field == field
+
+
+def test_cancelling_the_fair_tells_the_teachers_at_once(visit_fair, register, organiser):
+    from app.planning import operations
+
+    event, (slot, _) = visit_fair()
+    register(event, class_data(slot, 25), email="sofort@schule.example", confirm=True)
+    operations.cancel_event(event, organiser, now=NOW, reason="Die Halle ist gesperrt.")
+    db.session.commit()
+    mail = outbox("sofort@schule.example")[-1]
+    assert mail.subject.startswith("Messe abgesagt")
+    assert "Die Halle ist gesperrt." in mail.body
+    assert fresh(slot).pupils_taken == 0
