@@ -91,7 +91,6 @@ def pupils_field() -> IntegerField:
             InputRequired(_l("Please enter the number of pupils.")),
             NumberRange(1, MAX_PUPILS_PER_CLASS, _l(
                 "The number of pupils must be between 1 and %(max)s.", max=MAX_PUPILS_PER_CLASS))],
-        description=_l("Pupils only; accompanying teachers are not counted."),
         render_kw={"min": 1, "max": MAX_PUPILS_PER_CLASS, "inputmode": "numeric"})
 
 
@@ -104,13 +103,12 @@ def teacher_field() -> StringField:
 def phone_field() -> StringField:
     return StringField(_l("Phone on the day"), validators=[
         DataRequired(_l("Please enter a phone number for the day.")), Length(max=40),
-        phone_number], description=_l("A mobile number the organiser can call on the day."),
-        render_kw={"maxlength": 40, "inputmode": "tel", "autocomplete": "tel"})
+        phone_number], render_kw={"maxlength": 40, "inputmode": "tel", "autocomplete": "tel"})
 
 
 def class_name_field() -> StringField:
-    return StringField(_l("Class"), validators=[Optional(), Length(max=40)],
-                       description=_l("E.g. 9b (optional)."), render_kw={"maxlength": 40})
+    return StringField(_l("Class (optional)"), validators=[Optional(), Length(max=40)],
+                       render_kw={"maxlength": 40, "placeholder": "9b"})
 
 
 class ClassForm(BaseForm):

@@ -45,3 +45,9 @@ def slot_time(starts_at: datetime, ends_at: datetime, language: str | None = Non
     locale = _locale(language)
     return (f"{format_skeleton('Hm', to_local(starts_at), locale=locale)}–"
             f"{format_skeleton('Hm', to_local(ends_at), locale=locale)}")
+
+
+def slot_clock(starts_at: datetime, ends_at: datetime) -> str:
+    """"09:00–10:15 Uhr" (German) or "09:00–10:15", for a list on one day."""
+    suffix = " Uhr" if _locale(None).startswith("de") else ""
+    return slot_time(starts_at, ends_at) + suffix

@@ -28,11 +28,11 @@ from app.forms import put_errors
 from app.i18n import current_language
 from app.security import client_address
 from app.templating import viewer
-from app.time import now_utc
+from app.time import now_utc, to_local
 from app.visits import services as visits
 from app.visits.codes import HOLD_FOR, MAX_CLASSES_PER_REGISTRATION
 from app.visits.forms import ActionForm, ChangeClassForm, MoveForm, RegistrationForm
-from app.visits.labels import labels, local_span
+from app.visits.labels import labels, local_span, slot_clock
 from app.visits.links import find_registration, link_expired
 from app.visits.models import ClassVisit, VisitRegistration, VisitSlot
 from app.visits.notifications import class_calendar
@@ -56,7 +56,9 @@ def public_fair(event_id: int) -> Event:
 
 
 def slot_choices(slots: list[VisitSlot], waiting: dict[int, int]) -> list[tuple[int, str]]:
-    """Each slot with its time and what is left, as the teacher chooses."""
+    """Each slot with its time and what is left, short enough for a phone's select: the
+    day only when the slots fall on more than one."""
+    days = {to_local(slot.starts_at).date() for slot in slots}
     choices = []
     for slot in slots:
         left = ngettext("%(num)d place free", "%(num)d places free", slot.places_free) \
@@ -66,7 +68,9 @@ def slot_choices(slots: list[VisitSlot], waiting: dict[int, int]) -> list[tuple[
                                     slot.bus_bays_free)
         if waiting.get(slot.id):
             left += ", " + _("%(num)s waiting", num=waiting[slot.id])
-        choices.append((slot.id, f"{local_span(slot.starts_at, slot.ends_at)} ({left})"))
+        when = local_span(slot.starts_at, slot.ends_at) if len(days) > 1 else \
+            slot_clock(slot.starts_at, slot.ends_at)
+        choices.append((slot.id, f"{when} ({left})"))
     return choices
 
 
