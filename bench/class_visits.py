@@ -33,7 +33,7 @@ What it does:
    both, the checks and the load average; stops gunicorn (also on failure); exits 1 if a
    check failed.
 
-Classes bring 1, 2 or 3 pupils (600 asked for 200 places) and every 4th comes by bus;
+Classes bring 1, 2 or 3 pupils (600 asked for 200 places) and every 7th comes by bus;
 every teacher asks for the waitlist when the slot is full. Only 127.0.0.1 is ever
 contacted; the latency includes the wait in the listen queue.
 """
@@ -191,7 +191,7 @@ def form_for(teacher: Teacher, slot_ids: list[int], town_id: int) -> dict[str, s
         "classes-0-teacher_name": f"Lehrkraft {number}", "classes-0-phone": "030 23125 000",
         "join_waitlist": "y", "consent": "y", "action": "register",
     }
-    if number % 4 == 0:
+    if number % 7 == 0:
         fields["classes-0-by_bus"] = "y"
     return fields
 
