@@ -47,6 +47,36 @@ def flask_command(env: dict[str, str], command: str) -> None:
         raise SystemExit(f"flask {command} failed:\n{done.stdout}{done.stderr}")
 
 
+def migrated_app(env: dict[str, str]):
+    """``init-db`` in its own process (as an operator runs it), then an app of this
+    process on the same database."""
+    flask_command(env, "init-db")
+    os.environ.update(env)
+    from app import create_app
+
+    return create_app()
+
+
+def bench_organiser(organisation_name: str, kind: str, town_name: str):
+    """Inside an app context: the reference municipality ``town_name`` and an organiser of
+    a new organisation (no password: nobody logs in)."""
+    from sqlalchemy import select
+
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.reference.models import Municipality
+
+    town = db.session.execute(
+        select(Municipality).where(Municipality.name == town_name)).scalar_one()
+    organisation = accounts.create_organisation(organisation_name, kind)
+    organiser = User(email="messe@benchmark.example", role="organiser",
+                     organisation=organisation, password_hash="!", language="de")
+    db.session.add(organiser)
+    db.session.flush()
+    return town, organisation, organiser
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))

@@ -58,11 +58,12 @@ from _server import (
     ROOT,
     Check,
     bench_env,
+    bench_organiser,
     client_order,
     default_workers,
-    flask_command,
     free_port,
     load_average,
+    migrated_app,
     refuse_non_empty,
     request,
     row,
@@ -104,29 +105,16 @@ class Answer:
 def prepare(env: dict[str, str], companies: int, places: int):
     """Migrate, then create the organiser, the two fairs with one category each and the
     companies with their tokens. Returns the app and the plan of the run."""
-    flask_command(env, "init-db")
-    os.environ.update(env)
-    from sqlalchemy import select
-
-    from app import create_app
-    from app.accounts import services as accounts
+    app = migrated_app(env)
     from app.accounts.models import ApiToken, Company, User
     from app.booths import services as booths
     from app.calendar import services as calendar
     from app.extensions import db
-    from app.reference.models import Municipality
     from app.time import local_to_utc, local_today, now_utc
 
-    app = create_app()
     with app.app_context():
         now = now_utc().replace(microsecond=0)
-        town = db.session.execute(
-            select(Municipality).where(Municipality.name == TOWN)).scalar_one()
-        organisation = accounts.create_organisation("IHK Siegen (Benchmark)", "ihk")
-        organiser = User(email="messe@benchmark.example", role="organiser",
-                         organisation=organisation, password_hash="!", language="de")
-        db.session.add(organiser)
-        db.session.flush()
+        town, organisation, organiser = bench_organiser("IHK Siegen (Benchmark)", "ihk", TOWN)
         venue = calendar.find_or_create_venue("Siegerlandhalle", town)
         category_ids, event_ids = [], []
         for number, title in enumerate(("Ausbildungsmesse Siegen (Basislauf)",

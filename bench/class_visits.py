@@ -58,11 +58,12 @@ from _server import (
     ROOT,
     Check,
     bench_env,
+    bench_organiser,
     client_order,
     default_workers,
-    flask_command,
     free_port,
     load_average,
+    migrated_app,
     refuse_non_empty,
     request,
     row,
@@ -115,31 +116,18 @@ class Answer:
 
 def prepare(env: dict[str, str]):
     """Migrate, then create the organiser and the two fairs with their slots."""
-    flask_command(env, "init-db")
-    os.environ.update(env)
-    from sqlalchemy import select
-
-    from app import create_app
-    from app.accounts import services as accounts
-    from app.accounts.models import User
+    app = migrated_app(env)
     from app.calendar import services as calendar
     from app.calendar.models import Event
     from app.extensions import db
     from app.planning import operations
-    from app.reference.models import Municipality
     from app.time import local_to_utc, local_today, now_utc
     from app.visits import services as visits
 
-    app = create_app()
     with app.app_context():
         now = now_utc().replace(microsecond=0)
-        town = db.session.execute(
-            select(Municipality).where(Municipality.name == TOWN)).scalar_one()
-        organisation = accounts.create_organisation("Wirtschaftsförderung (Benchmark)", "wfg")
-        organiser = User(email="messe@benchmark.example", role="organiser",
-                         organisation=organisation, password_hash="!", language="de")
-        db.session.add(organiser)
-        db.session.flush()
+        town, organisation, organiser = bench_organiser("Wirtschaftsförderung (Benchmark)",
+                                                        "wfg", TOWN)
         venue = calendar.find_or_create_venue("Kaiserhaus", town)
         event_ids = []
         for number, title in enumerate(("Ausbildungsmesse Arnsberg (Basislauf)",

@@ -243,6 +243,22 @@ def confirm(token: str):
     return redirect(url_for("visits.registration", token=token), code=303)
 
 
+def _apply(found: VisitRegistration, token: str, visit: ClassVisit, form, change, done: str):
+    """Validate ``form``, run ``change()`` (a service call), commit and go back to the
+    page with ``done``; a refusal shows the form again with its input and the reason."""
+    if form.validate():
+        try:
+            change()
+        except visits.VisitError as problem:
+            db.session.rollback()
+            put_errors(form, problem)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("visits.registration", token=token), code=303)
+    return render_registration(found, token, failed=(visit.id, form), status=INVALID)
+
+
 @bp.post("/visits/r/<token>/classes/<int:visit_id>/change")
 def change(token: str, visit_id: int):
     found, error = _by_link(token)
@@ -250,21 +266,14 @@ def change(token: str, visit_id: int):
         return error
     visit = _class_of(found, visit_id)
     form = ChangeClassForm(prefix=f"c{visit.id}")
-    if form.validate():
-        data = visits.ClassData(slot_id=visit.slot_id, grade=visit.grade,
-                                pupils=form.pupils.data, teacher_name=form.teacher_name.data,
-                                phone=form.phone.data, by_bus=form.by_bus.data,
-                                class_name=form.class_name.data or "")
-        try:
-            visits.change_class(visit, data, now_utc())
-        except visits.VisitError as problem:
-            db.session.rollback()
-            put_errors(form, problem)
-        else:
-            db.session.commit()
-            flash(_("The class is changed."), "success")
-            return redirect(url_for("visits.registration", token=token), code=303)
-    return render_registration(found, token, failed=(visit.id, form), status=INVALID)
+
+    def save() -> None:
+        visits.change_class(visit, visits.ClassData(
+            slot_id=visit.slot_id, grade=visit.grade, pupils=form.pupils.data,
+            teacher_name=form.teacher_name.data, phone=form.phone.data,
+            by_bus=form.by_bus.data, class_name=form.class_name.data or ""), now_utc())
+
+    return _apply(found, token, visit, form, save, _("The class is changed."))
 
 
 @bp.post("/visits/r/<token>/classes/<int:visit_id>/move")
@@ -274,20 +283,11 @@ def move(token: str, visit_id: int):
         return error
     visit = _class_of(found, visit_id)
     form = MoveForm(prefix=f"m{visit.id}")
-    now = now_utc()
     form.slot_id.choices = [(slot.id, "") for slot in visits.slots_of(found.event)
                             if slot.id != visit.slot_id]
-    if form.validate():
-        try:
-            visits.move_class(visit, db.session.get(VisitSlot, form.slot_id.data), now)
-        except visits.VisitError as problem:
-            db.session.rollback()
-            put_errors(form, problem)
-        else:
-            db.session.commit()
-            flash(_("The class is moved. We have sent you the new time."), "success")
-            return redirect(url_for("visits.registration", token=token), code=303)
-    return render_registration(found, token, failed=(visit.id, form), status=INVALID)
+    return _apply(found, token, visit, form, lambda: visits.move_class(
+        visit, db.session.get(VisitSlot, form.slot_id.data), now_utc()),
+        _("The class is moved. We have sent you the new time."))
 
 
 @bp.post("/visits/r/<token>/classes/<int:visit_id>/cancel")
