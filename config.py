@@ -76,6 +76,8 @@ class BaseConfig:
     ACCOUNT_FORM_RATE_LIMIT = "60/hour"
     # Change-notice subscriptions per client address (each sends a confirmation mail).
     NOTICE_RATE_LIMIT = "20/hour"
+    # Class registrations per client address (each sends a mail to a typed address).
+    VISIT_REGISTRATION_RATE_LIMIT = "20/hour"
     API_READ_RATE_LIMIT = "300/minute"
     API_WRITE_RATE_LIMIT = "60/minute"
     # Login lock-out (kept in the database, so it holds across workers): this many failures

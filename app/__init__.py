@@ -79,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     from app.privacy.views import bp as privacy_bp
     from app.public import legal as public_legal  # noqa: F401  (routes on the calendar bp)
     from app.public.views import bp as calendar_bp
+    from app.visits.manage_views import bp as manage_visits_bp
+    from app.visits.teacher_views import bp as visits_bp
 
     app.register_blueprint(calendar_bp)
     app.register_blueprint(editing_bp)
@@ -94,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(booths_bp)
     app.register_blueprint(manage_booths_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(manage_visits_bp)
     register_api(app)
 
 

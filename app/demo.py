@@ -137,6 +137,7 @@ def seed_demo(today: date | None = None) -> list[DemoLogin]:
     db.session.flush()
     _booths(companies)
     _pending_onboarding(f"{DEMO_ORGANISERS[0][0]}@messekalender.example")
+    _class_visits(today)
     return logins
 
 
@@ -176,6 +177,16 @@ def _booths(companies: list[Company]) -> None:
                 booths.book(company, created[0], booths.BookingDetails(
                     staff_count=2, occupation_ids=[o.id for o in company.occupations][:3]),
                     user, now)
+
+
+def _class_visits(today: date) -> None:
+    """Class-visit slots with a few school registrations at two real fairs, registered
+    on ``today`` at 08:00."""
+    from app.visits.demo import seed_class_visits
+
+    admin = find_user("admin@messekalender.example")
+    if admin is not None:
+        seed_class_visits(admin, local_to_utc(today, time(8)))
 
 
 def _organisation(name: str, kind: str, website: str | None) -> Organisation:

@@ -100,6 +100,23 @@ def booth_notifications_job(app: Flask) -> int | None:
         return queued
 
 
+def class_visits_job(app: Flask) -> int | None:
+    """Free the places of unconfirmed class registrations whose hold ran out (the
+    waitlists move up), settle the class visits of cancelled fairs and queue the
+    reminders the organisers asked for (each once)."""
+    from app.extensions import db
+    from app.visits import jobs as visits
+
+    with app.app_context(), single_instance("class-visits") as allowed:
+        if not allowed:
+            return None
+        report = visits.run(now_utc())
+        db.session.commit()
+        logger.info("class-visits: %d holds expired, %d messages queued", report.expired,
+                    report.queued)
+        return report.queued
+
+
 def deliver_outbox_job(app: Flask) -> object | None:
     """Send the due e-mails of the outbox (SMTP_URL, else files in OUTBOX_DIR)."""
     from app.outbox.services import deliver_outbox
@@ -219,6 +236,14 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"minutes": 5},
         description=("Settle bookings of cancelled fairs; queue booth reminders (7 days "
                      "before) and final exhibitor lists"),
+    ),
+    Job(
+        id="class-visits",
+        func=class_visits_job,
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description=("Free the places of unconfirmed class registrations; settle class "
+                     "visits of cancelled fairs; queue class-visit reminders"),
     ),
     Job(
         id="deliver-outbox",

@@ -18,6 +18,7 @@ from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
 from app.public.models import LegalPage
 from app.reference.models import District, Industry, Municipality, Occupation
+from app.visits.models import ClassVisit, VisitLink, VisitRegistration, VisitSetup, VisitSlot
 
 __all__ = [
     "ApiToken",
@@ -25,6 +26,7 @@ __all__ = [
     "BlackoutPeriod",
     "Clash",
     "ClashAction",
+    "ClassVisit",
     "AuditEntry",
     "BoothCategory",
     "BoothSetup",
@@ -51,4 +53,8 @@ __all__ = [
     "SchedulerHeartbeat",
     "User",
     "Venue",
+    "VisitLink",
+    "VisitRegistration",
+    "VisitSetup",
+    "VisitSlot",
 ]

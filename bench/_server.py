@@ -14,10 +14,16 @@ import os
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # never anything else
@@ -39,6 +45,36 @@ def flask_command(env: dict[str, str], command: str) -> None:
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"flask {command} failed:\n{done.stdout}{done.stderr}")
+
+
+def migrated_app(env: dict[str, str]):
+    """``init-db`` in its own process (as an operator runs it), then an app of this
+    process on the same database."""
+    flask_command(env, "init-db")
+    os.environ.update(env)
+    from app import create_app
+
+    return create_app()
+
+
+def bench_organiser(organisation_name: str, kind: str, town_name: str):
+    """Inside an app context: the reference municipality ``town_name`` and an organiser of
+    a new organisation (no password: nobody logs in)."""
+    from sqlalchemy import select
+
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.reference.models import Municipality
+
+    town = db.session.execute(
+        select(Municipality).where(Municipality.name == town_name)).scalar_one()
+    organisation = accounts.create_organisation(organisation_name, kind)
+    organiser = User(email="messe@benchmark.example", role="organiser",
+                     organisation=organisation, password_hash="!", language="de")
+    db.session.add(organiser)
+    db.session.flush()
+    return town, organisation, organiser
 
 
 def free_port() -> int:
@@ -92,8 +128,10 @@ def server_errors(log: Path) -> list[str]:
 
 
 def request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
-            body: dict | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One request on its own connection (gunicorn's sync workers close after each)."""
+            body: dict | None = None, form: dict | None = None,
+            ) -> tuple[int, dict[str, str], bytes]:
+    """One request on its own connection (gunicorn's sync workers close after each); a
+    JSON ``body`` or an HTML ``form``."""
     connection = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         payload = None
@@ -101,6 +139,9 @@ def request(port: int, method: str, path: str, headers: dict[str, str] | None = 
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        if form is not None:
+            payload = urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -108,6 +149,83 @@ def request(port: int, method: str, path: str, headers: dict[str, str] | None = 
         connection.close()
 
 
+def refuse_non_empty(database: str) -> None:
+    """Stop unless the database has no tables: the checks count every booking."""
+    from sqlalchemy import create_engine, inspect
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database))
+    try:
+        tables = inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    if tables:
+        raise SystemExit(
+            f"The database is not empty ({len(tables)} tables, e.g. {', '.join(tables[:3])}).\n"
+            "The benchmark needs an empty one: drop and create it again, e.g.\n"
+            "  dropdb NAME && createdb -O USER NAME")
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class TimedAnswer(Protocol):
+    """One request as the client saw it: when it was sent and answered, its status and
+    the id the server gave what it accepted (None when it accepted nothing)."""
+
+    started: float
+    ended: float
+    status: int | None
+
+    @property
+    def seconds(self) -> float: ...
+
+    @property
+    def accepted_id(self) -> int | None: ...
+
+
+def client_order(answers: Sequence[TimedAnswer]) -> tuple[int, int]:
+    """How many requests got an id smaller than one answered before they were sent, and
+    how many (answered, later sent) pairs the client saw at all."""
+    done = sorted((answer for answer in answers if answer.accepted_id is not None),
+                  key=lambda answer: answer.ended)
+    broken = pairs = index = 0
+    highest = 0
+    for answer in sorted(done, key=lambda answer: answer.started):
+        while index < len(done) and done[index].ended < answer.started:
+            highest = max(highest, done[index].accepted_id)
+            index += 1
+        pairs += index
+        if index and answer.accepted_id < highest:
+            broken += 1
+    return broken, pairs
+
+
+def row(label: str, answers: Sequence[TimedAnswer]) -> str:
+    wall = max(a.ended for a in answers) - min(a.started for a in answers)
+    latencies = [answer.seconds * 1000 for answer in answers]
+    statuses = ", ".join(f"{status}×{count}" for status, count in
+                         sorted(Counter(a.status for a in answers).items(),
+                                key=lambda item: (item[0] is None, item[0] or 0)))
+    return (f"{label:<26}{len(answers):>9}{wall:>8.2f}{len(answers) / wall:>8.1f}"
+            f"{statistics.median(latencies):>9.1f}{percentile(latencies, 0.95):>9.1f}"
+            f"{percentile(latencies, 0.99):>9.1f}{max(latencies):>9.1f}  {statuses}")
+
+
+def table_head() -> str:
+    return (f"{'':<26}{'requests':>9}{'wall s':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
+            f"{'p99 ms':>9}{'max ms':>9}  statuses")

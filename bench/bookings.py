@@ -44,7 +44,6 @@ import http.client
 import json
 import os
 import secrets
-import statistics
 import sys
 import tempfile
 import threading
@@ -57,15 +56,21 @@ from pathlib import Path
 
 from _server import (
     ROOT,
+    Check,
     bench_env,
+    bench_organiser,
+    client_order,
     default_workers,
-    flask_command,
     free_port,
-    percentile,
+    load_average,
+    migrated_app,
+    refuse_non_empty,
     request,
+    row,
     server_errors,
     start_gunicorn,
     stop,
+    table_head,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -91,58 +96,25 @@ class Answer:
     def seconds(self) -> float:
         return self.ended - self.started
 
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str = ""
-
-
-def refuse_non_empty(database: str) -> None:
-    """Stop unless the database has no tables: the checks count every booking."""
-    from sqlalchemy import create_engine, inspect
-
-    from config import normalise_database_url
-
-    engine = create_engine(normalise_database_url(database))
-    try:
-        tables = inspect(engine).get_table_names()
-    finally:
-        engine.dispose()
-    if tables:
-        raise SystemExit(
-            f"The database is not empty ({len(tables)} tables, e.g. {', '.join(tables[:3])}).\n"
-            "The benchmark needs an empty one: drop and create it again, e.g.\n"
-            "  dropdb NAME && createdb -O USER NAME")
+    @property
+    def accepted_id(self) -> int | None:
+        """The id the server gave the booking (handed out in acceptance order)."""
+        return self.booking_id
 
 
 def prepare(env: dict[str, str], companies: int, places: int):
     """Migrate, then create the organiser, the two fairs with one category each and the
     companies with their tokens. Returns the app and the plan of the run."""
-    flask_command(env, "init-db")
-    os.environ.update(env)
-    from sqlalchemy import select
-
-    from app import create_app
-    from app.accounts import services as accounts
+    app = migrated_app(env)
     from app.accounts.models import ApiToken, Company, User
     from app.booths import services as booths
     from app.calendar import services as calendar
     from app.extensions import db
-    from app.reference.models import Municipality
     from app.time import local_to_utc, local_today, now_utc
 
-    app = create_app()
     with app.app_context():
         now = now_utc().replace(microsecond=0)
-        town = db.session.execute(
-            select(Municipality).where(Municipality.name == TOWN)).scalar_one()
-        organisation = accounts.create_organisation("IHK Siegen (Benchmark)", "ihk")
-        organiser = User(email="messe@benchmark.example", role="organiser",
-                         organisation=organisation, password_hash="!", language="de")
-        db.session.add(organiser)
-        db.session.flush()
+        town, organisation, organiser = bench_organiser("IHK Siegen (Benchmark)", "ihk", TOWN)
         venue = calendar.find_or_create_venue("Siegerlandhalle", town)
         category_ids, event_ids = [], []
         for number, title in enumerate(("Ausbildungsmesse Siegen (Basislauf)",
@@ -284,38 +256,6 @@ def verify(app, category_id: int, answers: list[Answer], companies: int,
     return checks
 
 
-def client_order(answers: list[Answer]) -> tuple[int, int]:
-    """How many requests got an id smaller than one answered before they were sent, and
-    how many (answered, later sent) pairs the client saw at all."""
-    done = sorted((answer for answer in answers if answer.booking_id is not None),
-                  key=lambda answer: answer.ended)
-    broken = pairs = index = 0
-    highest = 0
-    for answer in sorted(done, key=lambda answer: answer.started):
-        while index < len(done) and done[index].ended < answer.started:
-            highest = max(highest, done[index].booking_id)
-            index += 1
-        pairs += index
-        if index and answer.booking_id < highest:
-            broken += 1
-    return broken, pairs
-
-
-def row(label: str, answers: list[Answer]) -> str:
-    wall = max(a.ended for a in answers) - min(a.started for a in answers)
-    latencies = [answer.seconds * 1000 for answer in answers]
-    statuses = ", ".join(f"{status}×{count}" for status, count in
-                         sorted(Counter(a.status for a in answers).items(),
-                                key=lambda item: (item[0] is None, item[0] or 0)))
-    return (f"{label:<26}{len(answers):>9}{wall:>8.2f}{len(answers) / wall:>8.1f}"
-            f"{statistics.median(latencies):>9.1f}{percentile(latencies, 0.95):>9.1f}"
-            f"{percentile(latencies, 0.99):>9.1f}{max(latencies):>9.1f}  {statuses}")
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default=None,
@@ -357,8 +297,7 @@ def main() -> None:
             stop(process)
         logged = server_errors(log)
 
-        print(f"\n{'':<26}{'requests':>9}{'wall s':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'p99 ms':>9}{'max ms':>9}  statuses")
+        print("\n" + table_head())
         print(row("sequential (baseline)", baseline))
         print(row(f"concurrent ({args.companies} threads)", contest))
         failed = False

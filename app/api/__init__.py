@@ -28,12 +28,13 @@ def register_api(app: Flask) -> None:
     from app.api.companies import blp as companies_blp
     from app.api.events import blp as events_blp
     from app.api.reference import blp as reference_blp
+    from app.api.visits import visit_events_blp, visit_slots_blp
     from app.extensions import csrf
 
     api = Api(app)
     app.extensions["api"] = api
     for blueprint in (events_blp, clashes_blp, booth_events_blp, bookings_blp,
-                      companies_blp, reference_blp):
+                      companies_blp, reference_blp, visit_events_blp, visit_slots_blp):
         api.register_blueprint(blueprint)
         # Bearer tokens only (never the session cookie), so there is nothing to forge.
         csrf.exempt(blueprint)

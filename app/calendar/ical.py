@@ -8,6 +8,7 @@ events always give the same bytes — the static publisher relies on that.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import NamedTuple
@@ -234,3 +235,45 @@ def _grades(first: int | None, last: int | None) -> str:
     if first and last:
         return f"{first}–{last}" if first != last else str(first)
     return f"ab {first}" if first else f"bis {last}"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """Someone's own time at an event, e.g. a school class's visit slot at a fair: its
+    own UID, SEQUENCE and texts (in the recipient's language), the event's place and page."""
+
+    uid: str
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    description: str
+    sequence: int
+    stamp: datetime
+    cancelled: bool = False
+
+
+def appointments_calendar(event: Event, appointments: Sequence[Appointment], *, name: str,
+                          base_url: str) -> icalendar.Calendar:
+    """A calendar file of appointments at ``event`` (a mail's attachment, a download);
+    a cancelled appointment stays in it as STATUS:CANCELLED, so calendars drop it."""
+    calendar = calendar_header(name=name, description=name, years=event_years(
+        (appointment.starts_at, appointment.ends_at) for appointment in appointments))
+    page = f"{base_url.rstrip('/')}/events/{event.id}"
+    for appointment in appointments:
+        component = icalendar.Event()
+        component.add("uid", appointment.uid)
+        component.add("dtstamp", appointment.stamp)
+        component.add("last-modified", appointment.stamp)
+        component.add("sequence", appointment.sequence)
+        component.add("dtstart", to_local(appointment.starts_at))
+        component.add("dtend", to_local(appointment.ends_at))
+        component.add("summary", appointment.summary)
+        component.add("description", appointment.description)
+        component.add("location", event.venue.address)
+        component.add("geo", event.venue.coordinates)
+        component.add("url", page, parameters={"VALUE": "URI"})
+        component.add("status", "CANCELLED" if appointment.cancelled else "CONFIRMED")
+        component.add("class", "PRIVATE")
+        component.add("transp", "OPAQUE")
+        calendar.add_component(component)
+    return calendar

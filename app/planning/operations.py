@@ -25,6 +25,7 @@ from app.clashes import scan as clash_scan
 from app.clashes.check import Finding
 from app.clashes.notes import WHY_GO_AHEAD, clean_note
 from app.errors import DomainError
+from app.visits import services as visits
 
 
 class HardClash(DomainError):
@@ -114,10 +115,11 @@ def _after_save(event: Event, actor: User | None, acknowledged: list[Finding],
                 clash_note: str | None, now: datetime, via: str) -> None:
     """What every saved change sets off, in this order: the acknowledgement in the
     history, news of new clashes to the other organisers (before the stored state knows
-    them), the stored clashes, a cancelled fair's bookings."""
+    them), the stored clashes, a cancelled fair's bookings and class visits."""
     note = clash_note if acknowledged else None
     if acknowledged:
         clash_check.acknowledge(event, actor, acknowledged, clash_note, now=now, via=via)
     clash_notifications.announce_new_clashes(event, actor, now, note=note)
     clash_scan.refresh_event_clashes(event, now)
     booths.event_cancelled(event, now, actor=actor)
+    visits.event_cancelled(event, now)

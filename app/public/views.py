@@ -36,7 +36,8 @@ from app.redirects import is_safe_next
 from app.reference.codes import AUDIENCES, EVENT_TYPES
 from app.reference.models import District
 from app.templating import viewer
-from app.time import local_today
+from app.time import local_today, now_utc
+from app.visits import services as visits
 
 bp = Blueprint("calendar", __name__)
 
@@ -147,7 +148,8 @@ def event(event_id: int):
         abort(404)
     district = db.session.get(District, found.venue.district_code)
     return render_template("calendar/event.html", event=found, district=district,
-                           exhibitors=booth_exhibitors(found), viewer_booking=_own_booking(found))
+                           exhibitors=booth_exhibitors(found), viewer_booking=_own_booking(found),
+                           class_visits=visits.public_offer(found, now_utc()))
 
 
 def booth_exhibitors(event: Event) -> list:

@@ -29,6 +29,8 @@ from app.clashes import scan as clash_scan
 from app.clashes.models import BlackoutCalendar, Clash
 from app.extensions import db
 from app.time import now_utc
+from app.visits import services as visits
+from app.visits.models import ClassVisit, VisitSlot
 from tests.conftest import PASSWORD_HASH, login
 
 ANONYMOUS = "anonymous"
@@ -42,6 +44,7 @@ PUBLIC_WHEN_PUBLISHED = {
     "calendar.event": EVERYONE, "feeds.single_event": EVERYONE,
     "events.get_event": EVERYONE, "booth_events.list_categories": EVERYONE,
     "booths.book": {OTHER_COMPANY},
+    "visit_events.list_slots": EVERYONE, "visits.register": EVERYONE, "visits.sent": EVERYONE,
 }
 # Values for route arguments that are not ids.
 OTHER_ARGUMENTS = {"action": ["approve", "reject", "cancel"]}
@@ -57,6 +60,12 @@ MUST_COVER = {
     "admin.edit_organisation", "admin.set_active", "admin.reset_password",
     "admin_companies.company", "admin_companies.add_company_user",
     "accounts.revoke_token",
+    "visit_events.list_slots", "visit_events.create_slot", "visit_events.set_registration",
+    "visit_events.list_classes", "visit_slots.update_slot", "visit_slots.delete_slot",
+    "manage_visits.manage", "manage_visits.save_setup", "manage_visits.close",
+    "manage_visits.add_slot", "manage_visits.edit_slot", "manage_visits.delete_slot",
+    "manage_visits.class_action", "manage_visits.export_csv", "manage_visits.export_xlsx",
+    "manage_visits.print_plan",
 }
 
 # Bodies that would pass validation, so a refusal comes from the permission check and not
@@ -78,8 +87,9 @@ SECRET_ORG_EMAIL = "intern@ihk-siegen.example"
 SECRET_USER_EMAIL = "a.geheim@ihk-siegen.example"
 SECRET_TOKEN_LABEL = "Geheimes Token-Label"
 SECRET_CALENDAR = "Interne Prüfungswochen"
+SECRET_TEACHER = "lehrkraft.geheim@schule.example"
 SECRETS = [SECRET_DRAFT_TITLE, SECRET_CONTACT, SECRET_REMARKS, SECRET_ORG_EMAIL,
-           SECRET_USER_EMAIL, SECRET_TOKEN_LABEL, SECRET_CALENDAR]
+           SECRET_USER_EMAIL, SECRET_TOKEN_LABEL, SECRET_CALENDAR, SECRET_TEACHER]
 
 
 @dataclass
@@ -121,6 +131,7 @@ def world(app, make_organisation, make_company, make_user, make_event) -> World:
     db.session.flush()
     booking = booths.book(company_x, categories[0], booths.BookingDetails(
         remarks=SECRET_REMARKS), user_x, now)
+    slots, visit = class_visits(fair, draft, organiser_a, now)
     clash_scan.scan_all(now)
     clash = db.session.execute(select(Clash)).scalars().first()
     assert clash is not None, "the fixture should have produced a clash"
@@ -136,11 +147,29 @@ def world(app, make_organisation, make_company, make_user, make_event) -> World:
              "clash_id": [clash.id], "calendar_id": [calendar.id],
              "organisation_id": [org_a.id], "user_id": [organiser_a.id],
              "token_id": [token.id], "company_id": [company_x.id],
-             "category_id": [c.id for c in categories]},
+             "category_id": [c.id for c in categories],
+             "slot_id": [slot.id for slot in slots], "visit_id": [visit.id]},
         published_event_id=fair.id,
         intruders={ANONYMOUS: None, OTHER_COMPANY: user_y, OTHER_ORGANISER: organiser_b},
         tokens=tokens,
     )
+
+
+def class_visits(fair: Event, draft: Event, organiser: User, now) -> tuple[list, ClassVisit]:
+    """A class-visit slot at both events and a teacher's class at the fair."""
+    slots = []
+    for event in (fair, draft):
+        visits.configure(event, organiser, visits.SetupData(
+            opens_at=now - timedelta(days=1), closes_at=event.starts_at - timedelta(days=1)),
+            now)
+        slots.append(visits.add_slot(event, organiser, visits.SlotData(
+            starts_at=event.starts_at, ends_at=event.starts_at + timedelta(hours=1),
+            capacity=50), now))
+    registration, _token = visits.register(fair, visits.RegistrationData(
+        email=SECRET_TEACHER, school_name="Beispiel-Realschule", municipality_id=1,
+        classes=[visits.ClassData(slot_id=slots[0].id, grade=9, pupils=20,
+                                  teacher_name="Frau Beispiel", phone="0271 12345")]), now)
+    return slots, registration.classes[0]
 
 
 def id_arguments(rule) -> list[str]:
@@ -186,6 +215,10 @@ def state(world: World) -> dict:
                         for u in db.session.scalars(select(User))),
         "tokens": sorted((t.label, t.revoked_at is None) for t in db.session.scalars(
             select(ApiToken))),
+        "slots": sorted((s.id, s.capacity, s.starts_at) for s in db.session.scalars(
+            select(VisitSlot))),
+        "classes": sorted((c.id, c.status, c.slot_id) for c in db.session.scalars(
+            select(ClassVisit))),
     }
 
 
