@@ -58,6 +58,11 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10/minute"
+    # Rendered list fragments of the public pages, per process (app.public.fragments):
+    # exact by their keys, bounded in number (a list is up to ~200 KB).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_THRESHOLD = 100
+    CACHE_DEFAULT_TIMEOUT = 3600
     API_READ_RATE_LIMIT = "300/minute"
     API_WRITE_RATE_LIMIT = "60/minute"
     # Login lock-out (kept in the database, so it holds across workers): this many failures

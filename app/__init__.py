@@ -40,13 +40,14 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered before Alembic looks)
     from app.accounts.auth import load_user
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -69,18 +70,22 @@ def register_blueprints(app: Flask) -> None:
     from app.booths.feed import bp as company_feed_bp
     from app.booths.manage_views import bp as manage_booths_bp
     from app.clashes.views import bp as clashes_bp
+    from app.feeds.atom import bp as atom_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
     from app.planning.views import bp as editing_bp
+    from app.public.embed import bp as embed_bp
     from app.public.views import bp as calendar_bp
 
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(embed_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(company_account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_companies_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(atom_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)
