@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from app.booths.manage_views import bp as manage_booths_bp
     from app.clashes.views import bp as clashes_bp
     from app.feeds.atom import bp as atom_bp
+    from app.feeds.health_views import bp as feed_health_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
     from app.planning.views import bp as editing_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_companies_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(atom_bp)
+    app.register_blueprint(feed_health_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)

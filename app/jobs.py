@@ -133,6 +133,19 @@ def scan_clashes_job(app: Flask) -> object | None:
         return report
 
 
+def feed_health_job(app: Flask) -> int | None:
+    """Count the static feed fetches in nginx's feed log (FEED_ACCESS_LOG, format in
+    deploy/README.md) and forget feed statistics past their retention."""
+    from app.feeds import health
+
+    with app.app_context(), single_instance("feed-health") as allowed:
+        if not allowed:
+            return None
+        counted = health.run_job(app.config.get("FEED_ACCESS_LOG"), now_utc())
+        logger.info("feed-health: %d static feed fetches counted", counted)
+        return counted
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -181,6 +194,14 @@ JOBS: tuple[Job, ...] = (
         trigger="cron",
         trigger_args={"hour": 3, "minute": 30},
         description="Nightly re-scan of all events for date clashes",
+    ),
+    Job(
+        id="feed-health",
+        func=feed_health_job,
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description=("Count static feed fetches from nginx's feed log; forget feed "
+                     "statistics past their retention"),
     ),
 )
 

@@ -5,6 +5,7 @@ from app.accounts.security import AuditEntry, LoginFailure, LoginLock
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
+from app.feeds.models import FeedFetchClient, FeedFetchDay, FeedLogCursor, FeedStatsSalt
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
 from app.reference.models import District, Industry, Municipality, Occupation
@@ -24,6 +25,10 @@ __all__ = [
     "Event",
     "EventAudience",
     "EventChange",
+    "FeedFetchClient",
+    "FeedFetchDay",
+    "FeedLogCursor",
+    "FeedStatsSalt",
     "Industry",
     "JobRun",
     "LoginFailure",

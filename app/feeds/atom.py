@@ -21,6 +21,7 @@ from app.calendar.filters import EventFilter
 from app.calendar.ical import describe, german_labels
 from app.calendar.models import Event
 from app.extensions import cache, db
+from app.feeds import health
 from app.feeds import services as feeds
 from app.feeds.views import CACHE_CONTROL, plain, requested_filter
 from app.reference.codes import DISTRICT_CODES, INDUSTRY_CODES
@@ -70,7 +71,9 @@ def _atom(**narrowing: tuple[str, ...]) -> Response:
     response = Response(data, mimetype="application/atom+xml")
     response.headers["Cache-Control"] = CACHE_CONTROL
     response.set_etag(hashlib.sha256(data).hexdigest()[:32])
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    health.record_request(health.feed_key(event_filter, atom=True), response, request)
+    return response
 
 
 def rendered_atom(event_filter: EventFilter, now: datetime) -> bytes:

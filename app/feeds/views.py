@@ -14,6 +14,7 @@ from app.calendar import services as calendar
 from app.calendar.ical import REFRESH_INTERVAL, build_calendar
 from app.calendar.models import Event
 from app.extensions import db
+from app.feeds import health
 from app.feeds import services as feeds
 from app.feeds.qr import qr_svg
 from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
@@ -153,4 +154,5 @@ def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
     if validator.last_modified:
         response.last_modified = validator.last_modified
     response.headers["Cache-Control"] = CACHE_CONTROL
+    health.record_request(health.feed_key(event_filter), response, request)
     return response
