@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.booths.company_views import bp as booths_bp
+    from app.booths.coverage_views import bp as coverage_bp
     from app.booths.feed import bp as company_feed_bp
     from app.booths.manage_views import bp as manage_booths_bp
     from app.clashes.views import bp as clashes_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(clashes_bp)
     app.register_blueprint(booths_bp)
     app.register_blueprint(manage_booths_bp)
+    app.register_blueprint(coverage_bp)
     register_api(app)
 
 
