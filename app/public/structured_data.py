@@ -39,8 +39,8 @@ def _grades(first: int | None, last: int | None) -> str:
 
 def first_published_start(event: Event) -> datetime | None:
     """The start the event had when it was published, if it has moved since."""
-    if event.published_at is None:
-        return None
+    if event.published_at is None or not event.sequence:
+        return None  # SEQUENCE counts every visible change since publication: none yet
     changes = db.session.execute(
         select(EventChange.changes).where(EventChange.event_id == event.id,
                                           EventChange.action == "updated",

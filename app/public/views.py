@@ -20,6 +20,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.booths import services as booths
 from app.calendar.filters import (
@@ -28,8 +30,8 @@ from app.calendar.filters import (
     filter_message,
     within,
 )
-from app.calendar.models import Event
-from app.calendar.services import can_view, events_query
+from app.calendar.models import Event, Venue
+from app.calendar.services import can_view
 from app.extensions import db
 from app.i18n import current_language
 from app.public.fragments import calendar_choices, fragment_key, listed
@@ -147,7 +149,10 @@ def _month_context(month: date, event_filter: EventFilter) -> dict:
 def event(event_id: int):
     """Everything a school needs to know about one event; drafts stay hidden (404)."""
     found = db.session.execute(
-        events_query().where(Event.id == event_id)
+        select(Event).where(Event.id == event_id).options(  # one event: joined, 3 queries
+            joinedload(Event.venue).joinedload(Venue.municipality),
+            joinedload(Event.organisation), selectinload(Event.industries),
+            selectinload(Event.audiences))
     ).scalar_one_or_none()
     if found is None or not can_view(viewer(), found):
         abort(404)
