@@ -21,7 +21,7 @@ from app.calendar.models import Event, Venue
 from app.extensions import db
 from app.reference.codes import DISTRICT_CODES
 from app.reference.models import Industry, Municipality, Occupation
-from app.time import day_span_utc
+from app.time import day_span_utc, to_local
 
 
 @dataclass
@@ -132,3 +132,14 @@ def region_coverage(year: int) -> RegionCoverage:
         groups=_grouped({occupation: len(events)
                          for occupation, events in fairs_per_occupation.items()}),
         missing_by_district=missing, fairs_by_district=fairs_by_district)
+
+
+def next_fair_year(now_day: date) -> int:
+    """The year of the next published fair that takes exhibitors (organisers plan ahead:
+    in December, next spring's fairs matter), else ``now_day``'s year."""
+    start, _end = day_span_utc(now_day, now_day)
+    first = db.session.execute(
+        select(func.min(Event.starts_at)).join(BoothSetup, BoothSetup.event_id == Event.id)
+        .where(Event.status == "published", BoothSetup.takes_exhibitors,
+               Event.ends_at > start)).scalar()
+    return to_local(first).year if first else now_day.year

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.auth import require_organiser
-from app.booths.coverage import fair_coverage, region_coverage
+from app.booths.coverage import fair_coverage, next_fair_year, region_coverage
 from app.calendar.models import Event
 from app.calendar.services import can_view
 from app.extensions import db
@@ -33,7 +33,7 @@ def region():
     """The region's fairs of a year: which occupations are presented, which are missing
     in which district."""
     raw = request.args.get("year", "").strip()
-    year = local_today().year
+    year = next_fair_year(local_today())
     if raw:
         if not raw.isdigit() or not MIN_YEAR <= int(raw) <= MAX_YEAR:
             abort(400, description=f"'year' must be a year from {MIN_YEAR} to {MAX_YEAR}.")

@@ -3,6 +3,7 @@ fairs of a year, by industry, and what no fair in a district presents."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -100,3 +101,9 @@ def test_pages_for_organisers_only(client, region, year, organiser, company, mak
         answer = client.get(f"/manage/coverage?year={bad}")
         assert answer.status_code == 400, bad
     assert client.get("/manage/events/999999/coverage").status_code == 404
+
+
+def test_the_page_opens_on_the_year_of_the_next_fair(client, region, year, organiser):
+    client.post("/login", data={"email": organiser.email, "password": PASSWORD})
+    page = client.get("/manage/coverage").get_data(as_text=True)
+    assert re.search(rf"<h1>[^<]*{year}</h1>", page)
