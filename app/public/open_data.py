@@ -82,6 +82,8 @@ FIELDS: tuple[Field, ...] = (
     Field("exhibitors", "integer", _l("The number of confirmed exhibitors (fairs with "
                                       "booths only; otherwise empty).")),
     Field("updated", "date-time", _l("The last change of the event, in UTC.")),
+    Field("admission_free", "boolean", _l("true when the organiser says admission is "
+                                          "free; false when not said.")),
 )
 
 
@@ -136,6 +138,7 @@ def event_records() -> list[dict]:
             "occupations": occupations.get(event.id, []),
             "exhibitors": counts.get(event.id),
             "updated": as_utc(event.updated_at).isoformat(),
+            "admission_free": bool(event.admission_free),
         })
     return records
 

@@ -99,6 +99,8 @@ def event_json_ld(event: Event) -> dict:
     else:
         data["startDate"] = _instant(event.starts_at)
         data["endDate"] = _instant(event.ends_at)
+    if event.admission_free:
+        data["isAccessibleForFree"] = True
     if event.status == "cancelled":
         data["eventStatus"] = SCHEMA + "EventCancelled"
     elif (previous := first_published_start(event)) is not None:
