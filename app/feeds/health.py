@@ -29,6 +29,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -140,13 +141,18 @@ class Recorder:
         return tallies
 
 
+# The apps of this process that have a tally, flushed when the process exits (weakly
+# held: an app that is gone has nothing left to write).
+_RECORDING_APPS: weakref.WeakSet = weakref.WeakSet()
+
+
 def recorder(app: Flask | None = None) -> Recorder:
     """This process's recorder for ``app`` (one per app and process)."""
     app = app or current_app._get_current_object()
     found = app.extensions.get("messekalender.feed_health")
     if found is None:
         found = app.extensions.setdefault("messekalender.feed_health", Recorder())
-        atexit.register(_flush_at_exit, app)
+        _RECORDING_APPS.add(app)
     return found
 
 
@@ -167,9 +173,11 @@ def _flush_in(app: Flask) -> None:
         flush()
 
 
-def _flush_at_exit(app: Flask) -> None:
-    with contextlib.suppress(Exception):  # best effort while the process ends
-        _flush_in(app)
+@atexit.register
+def _flush_at_exit() -> None:
+    for app in list(_RECORDING_APPS):
+        with contextlib.suppress(Exception):  # best effort while the process ends
+            _flush_in(app)
 
 
 def _insert(connection):
