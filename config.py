@@ -78,6 +78,15 @@ class BaseConfig:
     NOTICE_RATE_LIMIT = "20/hour"
     # Class registrations per client address (each sends a mail to a typed address).
     VISIT_REGISTRATION_RATE_LIMIT = "20/hour"
+    # Rendered list fragments of the public pages, per process (app.public.fragments):
+    # exact by their keys, bounded in number (a list is up to ~200 KB).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_THRESHOLD = 100
+    CACHE_DEFAULT_TIMEOUT = 3600
+    # Feed health: count feed requests (app.feeds.health); nginx's feed log for the static
+    # feeds, read by the feed-health job (env FEED_ACCESS_LOG; unset: none).
+    FEED_HEALTH_ENABLED = True
+    FEED_ACCESS_LOG: str | None = None
     API_READ_RATE_LIMIT = "300/minute"
     API_WRITE_RATE_LIMIT = "60/minute"
     # Login lock-out (kept in the database, so it holds across workers): this many failures
@@ -126,7 +135,7 @@ def load_config(instance_path: Path) -> dict:
         os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'messekalender.sqlite'}"
     )
     settings["SECRET_KEY"] = _secret_key(instance_path, production)
-    for name in ("BASE_URL", "SMTP_URL", "CALENDARS_DIR", "TIMEZONE"):
+    for name in ("BASE_URL", "SMTP_URL", "CALENDARS_DIR", "TIMEZONE", "FEED_ACCESS_LOG"):
         if value := os.environ.get(name):
             settings[name] = value
     if value := os.environ.get("RATELIMIT_STORAGE_URI"):

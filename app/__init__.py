@@ -40,13 +40,14 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered before Alembic looks)
     from app.accounts.auth import load_user
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -69,20 +70,31 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.booths.company_views import bp as booths_bp
+    from app.booths.coverage_views import bp as coverage_bp
     from app.booths.feed import bp as company_feed_bp
     from app.booths.manage_views import bp as manage_booths_bp
     from app.clashes.views import bp as clashes_bp
+    from app.feeds.atom import bp as atom_bp
+    from app.feeds.health_views import bp as feed_health_bp
     from app.feeds.views import bp as feeds_bp
     from app.health import bp as health_bp
     from app.notices.views import bp as notices_bp
     from app.planning.views import bp as editing_bp
     from app.privacy.views import bp as privacy_bp
     from app.public import legal as public_legal  # noqa: F401  (routes on the calendar bp)
+    from app.public.embed import bp as embed_bp
+    from app.public.open_data import bp as open_data_bp
+    from app.public.seo import bp as seo_bp
+    from app.public.structured_data import bp as structured_data_bp
     from app.public.views import bp as calendar_bp
     from app.visits.manage_views import bp as manage_visits_bp
     from app.visits.teacher_views import bp as visits_bp
 
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(open_data_bp)
+    app.register_blueprint(seo_bp)
+    app.register_blueprint(structured_data_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(company_account_bp)
@@ -90,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_companies_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(atom_bp)
+    app.register_blueprint(feed_health_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)
     app.register_blueprint(clashes_bp)
@@ -98,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(manage_visits_bp)
+    app.register_blueprint(coverage_bp)
     register_api(app)
 
 

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -32,4 +33,6 @@ login_manager = LoginManager()
 login_manager.login_message = _l("Please log in to access this page.")
 babel = Babel()
 # Storage, on/off and the limits' values come from the config (RATELIMIT_*, *_RATE_LIMIT).
+# Rendered fragments of public pages (app.public.fragments); CACHE_* in the config.
+cache = Cache()
 limiter = Limiter(key_func=client_address, application_limits=API_LIMITS, headers_enabled=True)

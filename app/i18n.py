@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from babel.dates import format_date, format_interval, format_skeleton, get_day_names
 from babel.numbers import format_currency
@@ -10,7 +11,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.time import local_zone, to_local
+from app.time import as_utc, local_zone
 
 
 def select_locale() -> str:
@@ -38,9 +39,20 @@ def formatting_locale() -> str:
     return FORMATTING_LOCALES.get(current_language(), "de_DE")
 
 
+# Dates are formatted with Babel, which costs a good fraction of a millisecond per call;
+# a list of 200 events has few distinct dates and times. The results depend only on the
+# arguments (and the zone, which is part of the key), so they are remembered.
+_FORMATS = 4096
+
+
+@lru_cache(maxsize=_FORMATS)
+def _format_date(day: date, form: str, locale: str) -> str:
+    return format_date(day, format=form, locale=locale)
+
+
 def format_day(day: date, form: str = "full") -> str:
     """E.g. 'Samstag, 14. März 2027' or 'Saturday, 14 March 2027'."""
-    return format_date(day, format=form, locale=formatting_locale())
+    return _format_date(day, form, formatting_locale())
 
 
 def format_event_when(event, language: str | None = None) -> str:
@@ -50,19 +62,25 @@ def format_event_when(event, language: str | None = None) -> str:
     language = (FORMATTING_LOCALES.get(language, "de_DE") if language
                 else formatting_locale())
     if event.all_day:
-        if event.first_day == event.last_day:
-            return format_date(event.first_day, format="full", locale=language)
-        return format_interval(event.first_day, event.last_day, "yMMMMEEEEd", locale=language)
-    start, end = to_local(event.starts_at), to_local(event.ends_at)
+        return _when(language, None, event.first_day, event.last_day)
+    return _when(language, local_zone(), as_utc(event.starts_at), as_utc(event.ends_at))
+
+
+@lru_cache(maxsize=_FORMATS)
+def _when(language: str, zone, first, last) -> str:
+    """``format_event_when`` of whole days (``zone`` None) or of two UTC instants."""
+    if zone is None:
+        if first == last:
+            return format_date(first, format="full", locale=language)
+        return format_interval(first, last, "yMMMMEEEEd", locale=language)
+    start, end = first.astimezone(zone), last.astimezone(zone)
     if start.date() == end.date():
         day = format_date(start.date(), format="full", locale=language)
         times = format_interval(start.time(), end.time(), "Hm", locale=language)
         # Babel's German interval already ends in "Uhr" in newer CLDR versions.
         suffix = " Uhr" if language.startswith("de") and not times.endswith("Uhr") else ""
         return f"{day}, {times}{suffix}"
-    return format_interval(
-        start, end, "yMMMMEEEEdHm", tzinfo=local_zone(), locale=language
-    )
+    return format_interval(start, end, "yMMMMEEEEdHm", tzinfo=zone, locale=language)
 
 
 def format_euros(cents: int, language: str | None = None) -> str:
@@ -75,17 +93,22 @@ def format_euros(cents: int, language: str | None = None) -> str:
 
 
 def format_time(value: datetime) -> str:
-    return format_skeleton("Hm", to_local(value), locale=formatting_locale())
+    return _format_time(as_utc(value), local_zone(), formatting_locale())
+
+
+@lru_cache(maxsize=_FORMATS)
+def _format_time(value: datetime, zone, locale: str) -> str:
+    return format_skeleton("Hm", value.astimezone(zone), locale=locale)
 
 
 def format_month(day: date) -> str:
     """E.g. 'März 2027' or 'March 2027' (standalone month name, for headings)."""
-    return format_date(day, format="LLLL yyyy", locale=formatting_locale())
+    return _format_date(day, "LLLL yyyy", formatting_locale())
 
 
 def format_month_short(day: date) -> str:
     """E.g. 'Mär' or 'Mar', for the date badge of a list entry."""
-    return format_date(day, format="LLL", locale=formatting_locale())
+    return _format_date(day, "LLL", formatting_locale())
 
 
 def weekday_names(width: str = "abbreviated") -> list[str]:

@@ -203,6 +203,19 @@ def notice_digest_job(app: Flask) -> object | None:
         return report
 
 
+def feed_health_job(app: Flask) -> int | None:
+    """Count the static feed fetches in nginx's feed log (FEED_ACCESS_LOG, format in
+    deploy/README.md) and forget feed statistics past their retention."""
+    from app.feeds import health
+
+    with app.app_context(), single_instance("feed-health") as allowed:
+        if not allowed:
+            return None
+        counted = health.run_job(app.config.get("FEED_ACCESS_LOG"), now_utc())
+        logger.info("feed-health: %d static feed fetches counted", counted)
+        return counted
+
+
 @dataclass(frozen=True)
 class Job:
     """One entry of the schedule: an APScheduler trigger and the function it runs."""
@@ -282,6 +295,14 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"hour": 4, "minute": 15},
         description=("Delete login failures, audit entries, expired links, invitations, "
                      "company requests and sent mails past their retention period"),
+    ),
+    Job(
+        id="feed-health",
+        func=feed_health_job,
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description=("Count static feed fetches in the nginx feed log; forget feed "
+                     "statistics past their retention"),
     ),
 )
 

@@ -13,6 +13,7 @@ from app.accounts.security import AuditEntry, LoginFailure, LoginLock
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event, EventAudience, EventChange, Venue
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod, Clash, ClashAction
+from app.feeds.models import FeedFetchClient, FeedFetchDay, FeedLogCursor, FeedStatsSalt
 from app.notices.models import NoticeProgress, NoticeSubscription
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
@@ -37,6 +38,10 @@ __all__ = [
     "Event",
     "EventAudience",
     "EventChange",
+    "FeedFetchClient",
+    "FeedFetchDay",
+    "FeedLogCursor",
+    "FeedStatsSalt",
     "Industry",
     "Invitation",
     "JobRun",

@@ -29,6 +29,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+# The one page other sites may show in an iframe (``allow_framing``): any site may frame
+# it, everything else about the policy stays.
+FRAMEABLE_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+_FRAMEABLE_VIEWS: set = set()
+
+
+def allow_framing(view):
+    """Mark a view whose pages other sites may frame (``/embed`` only, by design)."""
+    _FRAMEABLE_VIEWS.add(view)
+    return view
+
+
+def _frameable() -> bool:
+    return current_app.view_functions.get(request.endpoint or "") in _FRAMEABLE_VIEWS
 
 
 def client_address() -> str:
@@ -66,9 +80,12 @@ def register(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if _frameable():
+            headers.setdefault("Content-Security-Policy", FRAMEABLE_POLICY)
+        else:
+            headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         if app.config.get("PRODUCTION"):

@@ -25,12 +25,26 @@ def layout_helpers() -> dict:
         "has_endpoint": has_endpoint,
         "viewer": viewer(),
         "safe_url": safe_url,
-        "event_type_label": lambda code: EVENT_TYPES.get(code, code),
-        "audience_label": lambda code: AUDIENCES.get(code, code),
-        "status_label": lambda code: STATUSES.get(code, code),
+        "event_type_label": Labels(EVENT_TYPES),
+        "audience_label": Labels(AUDIENCES),
+        "status_label": Labels(STATUSES),
         "moment": moment,
         "roles": ROLES,
     }
+
+
+class Labels:
+    """A code's label in the request's language: translated once per request and code
+    (a list of 200 events asks for the same few labels hundreds of times)."""
+
+    def __init__(self, labels: dict) -> None:
+        self.labels, self.translated = labels, {}
+
+    def __call__(self, code: str) -> str:
+        found = self.translated.get(code)
+        if found is None:
+            found = self.translated[code] = str(self.labels.get(code, code))
+        return found
 
 
 def has_endpoint(name: str) -> bool:

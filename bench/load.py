@@ -146,8 +146,9 @@ class User_(threading.Thread):
     """One virtual user: a company user's token, remembered ETags and an open booking."""
 
     def __init__(self, port: int, data: dict, token: str, stats: Stats, until: float,
-                 max_requests: int, seed: int):
+                 max_requests: int, seed: int, mix: list[tuple[str, float]] = MIX):
         super().__init__(daemon=True)
+        self.mix = mix
         self.port, self.data, self.stats, self.until = port, data, stats, until
         self.max_requests = max_requests
         self.auth = {"Authorization": f"Bearer {token}"}
@@ -205,11 +206,28 @@ class User_(threading.Thread):
 
     def run(self) -> None:
         actions = {"page": self.page, "feed": self.feed, "booking": self.booking_step}
-        kinds, weights = zip(*MIX, strict=True)
+        kinds, weights = zip(*self.mix, strict=True)
         done = 0
         while time.monotonic() < self.until and done < self.max_requests:
             actions[self.random.choices(kinds, weights)[0]]()
             done += 1
+
+
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) of gunicorn's workers so far, from /proc (Linux); the
+    figure that does not depend on how busy the rest of the machine is."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:  # field 4: the parent
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def report(stats: Stats, seconds: float, label: str) -> None:
@@ -241,9 +259,13 @@ def main() -> None:
                         help="per user, a second bound next to --seconds")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers (default: deploy/gunicorn.conf.py's rule)")
+    parser.add_argument("--mix", default=",".join(f"{kind}={weight}" for kind, weight in MIX),
+                        help="weights of the actions, e.g. page=1 for pages only")
     parser.add_argument("--database", default=None,
                         help="DATABASE_URL; default: a new SQLite file in a temporary folder")
     args = parser.parse_args()
+    mix = [(kind, float(weight)) for kind, _, weight in
+           (part.partition("=") for part in args.mix.split(","))]
 
     with tempfile.TemporaryDirectory(prefix="messekalender-load-") as folder:
         folder_path = Path(folder)
@@ -261,20 +283,36 @@ def main() -> None:
                 if status == 200 and "etag" in headers:
                     data["etags"][path] = headers["etag"]
             stats = Stats()
+            load_before = os.getloadavg()
+            cpu_before, own_before = server_cpu_seconds(process.pid), time.process_time()
             started = time.monotonic()
             until = started + args.seconds
             users = [User_(port, data, data["tokens"][number], stats, until,
-                           args.max_requests, seed=number) for number in range(args.users)]
+                           args.max_requests, seed=number, mix=mix)
+                     for number in range(args.users)]
             for user in users:
                 user.start()
             for user in users:
                 user.join(timeout=args.seconds + 120)
             elapsed = time.monotonic() - started
+            server_cpu = server_cpu_seconds(process.pid) - cpu_before
+            own_cpu = time.process_time() - own_before
+            load_after = os.getloadavg()
         finally:
             stop(process)
         kind = "PostgreSQL" if database.startswith("postgres") else "SQLite"
         report(stats, elapsed, f"{kind}, {args.users} users, "
                f"{workers} gunicorn workers")
+        total = sum(len(values) for values in stats.latencies.values()) or 1
+        cores = os.cpu_count() or 1
+        per_request = (server_cpu + own_cpu) * 1000 / total
+        print(f"\nload average {load_before[0]:.2f} before, {load_after[0]:.2f} after "
+              f"(1 min) on {cores} cores")
+        print(f"CPU per request: {server_cpu * 1000 / total:.2f} ms in gunicorn's workers, "
+              f"{own_cpu * 1000 / total:.2f} ms in this load generator"
+              + (" (PostgreSQL's own processes not counted)" if kind == "PostgreSQL" else ""))
+        print(f"what {cores} otherwise idle cores could serve at that cost: "
+              f"{cores * 1000 / per_request:.0f} requests/s")
         logged = server_errors(log)
         if logged:
             print(f"\ngunicorn logged {len(logged)} error lines, e.g.:")

@@ -17,7 +17,8 @@ def merge_event_fields(data: calendar.EventData, fields: Mapping) -> None:
     """Put the given input fields onto ``data``; fields not given keep their value."""
     simple = {"title": "title", "description": "description", "type": "event_type",
               "all_day": "all_day", "start": "starts_at", "end": "ends_at",
-              "first_day": "first_day", "last_day": "last_day", "url": "url"}
+              "first_day": "first_day", "last_day": "last_day", "url": "url",
+              "admission_free": "admission_free"}
     for name, attribute in simple.items():
         if name in fields:
             setattr(data, attribute, fields[name])

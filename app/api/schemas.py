@@ -211,6 +211,8 @@ class EventSchema(ma.Schema):
     organisation = fields.Nested(RefSchema, required=True)
     contact = fields.Nested(ContactSchema, required=True)
     url = fields.String(required=True, allow_none=True)
+    admission_free = fields.Boolean(required=True, metadata={
+        "description": "The organiser says admission is free."})
     sequence = fields.Integer(required=True, metadata={
         "description": "iCalendar SEQUENCE: grows with every change a subscriber sees."})
     cancellation_reason = fields.String(required=True, allow_none=True)
@@ -230,7 +232,8 @@ class EventSchema(ma.Schema):
             "venue": event.venue, "organisation": event.organisation,
             "contact": {"name": event.contact_name, "email": event.contact_email,
                         "phone": event.contact_phone},
-            "url": event.url, "sequence": event.sequence,
+            "url": event.url, "admission_free": bool(event.admission_free),
+            "sequence": event.sequence,
             "cancellation_reason": event.cancellation_reason,
             "created_at": event.created_at, "updated_at": event.updated_at,
             "links": {"html": event_page_url(event)},
@@ -341,6 +344,7 @@ class EventPatchSchema(ma.Schema):
     venue = fields.Nested(VenueInputSchema)
     contact = fields.Nested(ContactInputSchema, allow_none=True)
     url = fields.URL(allow_none=True, schemes={"http", "https"}, validate=Length(max=500))
+    admission_free = fields.Boolean()
     clash_acknowledgement = _clash_acknowledgement()
 
     @validates_schema

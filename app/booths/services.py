@@ -48,7 +48,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import Company, User
 from app.booths import notifications
 from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, HOLDS_PLACE, MAX_STAFF
-from app.booths.models import Booking, BoothCategory, BoothSetup
+from app.booths.models import Booking, BoothCategory, BoothSetup, booking_occupations
 from app.calendar.models import Event, EventChange
 from app.calendar.services import can_edit, can_view
 from app.errors import DomainError
@@ -498,14 +498,32 @@ def _take_place(booking: Booking, category: BoothCategory, *, confirm: bool,
     if confirm and actor is not None:
         booking.decided_at, booking.decided_by_id = now, actor.id
     if confirm:
-        _exhibitors_changed(category.event_id, now)
+        _exhibitors_changed(category.event_id, now, booking)
     _count_place(category, +1)
 
 
-def _exhibitors_changed(event_id: int, now: datetime) -> None:
-    """The fair's public exhibitors changed, so its page and its feed description
-    (the occupations on offer) did: the event counts as modified, which moves its
-    LAST-MODIFIED and the feeds' ETag (``app.feeds.services.feed_validator``)."""
+def _exhibitors_changed(event_id: int, now: datetime, booking: Booking | None = None) -> None:
+    """The fair's exhibitors changed: when that changes the occupations on offer, which
+    the feeds' descriptions name, the event counts as modified, which moves its
+    LAST-MODIFIED and the feeds' ETag (``app.feeds.services.feed_validator``).
+
+    For one ``booking`` coming or going, the occupations on offer change only if it
+    names one that no other confirmed booking of the fair names. Touching the event for
+    every booking would make every subscribed calendar download every feed again, and
+    every cached page be rendered again, on a booking day many times a second.
+    """
+    if booking is not None:
+        named = {occupation.id for occupation in booking.occupations}
+        if not named:
+            return
+        others = set(db.session.execute(
+            select(booking_occupations.c.occupation_id).distinct()
+            .join(Booking, Booking.id == booking_occupations.c.booking_id)
+            .where(Booking.event_id == event_id, Booking.status == "confirmed",
+                   Booking.id != booking.id,
+                   booking_occupations.c.occupation_id.in_(named))).scalars())
+        if named <= others:
+            return
     db.session.execute(update(Event).where(Event.id == event_id).values(updated_at=now))
 
 
@@ -536,7 +554,7 @@ def _leave(booking: Booking, category: BoothCategory, status: str, now: datetime
     position = booking.waitlist_position if booking.status == "waitlisted" else None
     held = booking.status in HOLDS_PLACE
     if booking.status == "confirmed":
-        _exhibitors_changed(booking.event_id, now)
+        _exhibitors_changed(booking.event_id, now, booking)
     booking.status = status
     booking.waitlist_position = None
     for name, value in stamps.items():
@@ -622,7 +640,7 @@ def approve(booking: Booking, actor: User, now: datetime) -> Booking:
         raise BookingError("not_pending", str(_l("Only pending bookings can be approved.")))
     booking.status = "confirmed"
     booking.decided_at, booking.decided_by_id = now, actor.id
-    _exhibitors_changed(booking.event_id, now)
+    _exhibitors_changed(booking.event_id, now, booking)
     db.session.flush()
     notifications.booking_changed(booking, "confirmed", now)
     return booking

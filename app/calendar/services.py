@@ -68,6 +68,7 @@ class EventData:
     contact_email: str | None = None
     contact_phone: str | None = None
     url: str | None = None
+    admission_free: bool = False
 
 
 def event_data(event: Event) -> EventData:
@@ -81,6 +82,7 @@ def event_data(event: Event) -> EventData:
         grade_from=grade_from, grade_to=grade_to, industries=event.industry_codes,
         contact_name=event.contact_name, contact_email=event.contact_email,
         contact_phone=event.contact_phone, url=event.url,
+        admission_free=bool(event.admission_free),
     )
 
 
@@ -140,6 +142,7 @@ def _apply(event: Event, data: EventData) -> None:
     event.contact_name = data.contact_name or None
     event.contact_email = data.contact_email or None
     event.contact_phone = data.contact_phone or None
+    event.admission_free = bool(data.admission_free)
     event.url = data.url or None
     set_schedule(event, data)
     wanted = {code: (data.grade_from, data.grade_to) if code == "pupils" else (None, None)
@@ -161,7 +164,7 @@ def _snapshot(event: Event) -> dict[str, object]:
         name: getattr(event, name)
         for name in ("title", "description", "event_type", "all_day", "starts_at", "ends_at",
                      "venue_id", "url", "status", "contact_name", "contact_email",
-                     "contact_phone")
+                     "contact_phone", "admission_free")
     }
     if event.venue is not None:
         values["venue_id"] = event.venue.id

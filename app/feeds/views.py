@@ -14,6 +14,7 @@ from app.calendar import services as calendar
 from app.calendar.ical import REFRESH_INTERVAL, build_calendar
 from app.calendar.models import Event
 from app.extensions import db
+from app.feeds import health
 from app.feeds import services as feeds
 from app.feeds.qr import qr_svg
 from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
@@ -74,7 +75,8 @@ def subscription_path(event_filter: filters.EventFilter) -> str:
     return url_for("feeds.all_events", **args)
 
 
-def _plain(status: int, message: str) -> Response:
+def plain(status: int, message: str) -> Response:
+    """A short text answer, e.g. a feed request that cannot be served."""
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
@@ -88,7 +90,7 @@ def all_events():
 def district(code: str):
     """One district's events; query filters narrow it further."""
     if code not in DISTRICT_CODES:
-        return _plain(404, _("There is no district “%(code)s”. Known districts: %(codes)s.",
+        return plain(404, _("There is no district “%(code)s”. Known districts: %(codes)s.",
                              code=code[:20], codes=", ".join(DISTRICT_CODES)))
     return _feed(filename=f"messekalender-{code.lower()}.ics", districts=(code,))
 
@@ -97,7 +99,7 @@ def district(code: str):
 def industry(code: str):
     """One industry's events; query filters narrow it further."""
     if code not in INDUSTRY_CODES:
-        return _plain(404, _("There is no industry “%(code)s”. Known industries: %(codes)s.",
+        return plain(404, _("There is no industry “%(code)s”. Known industries: %(codes)s.",
                              code=code[:20], codes=", ".join(INDUSTRY_CODES)))
     return _feed(filename=f"messekalender-{code.lower()}.ics", industries=(code,))
 
@@ -118,17 +120,26 @@ def single_event(event_id: int):
     return response
 
 
-def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
+def requested_filter(**narrowing: tuple[str, ...]) -> filters.EventFilter | Response:
+    """The query's filters narrowed to the feed's district or industry, or a plain 400
+    that says what is wrong (shared by the iCal and the Atom feeds)."""
     try:
         event_filter = filters.EventFilter.from_args(request.args)
     except filters.FilterError as error:
-        return _plain(400, error.message)
+        return plain(400, error.message)
     for name, codes in narrowing.items():
         chosen = getattr(event_filter, name)
         if chosen and codes[0] not in chosen:
-            return _plain(400, _("This feed is for %(code)s only; to combine several, use "
+            return plain(400, _("This feed is for %(code)s only; to combine several, use "
                                  "/feeds/all.ics with repeated parameters.", code=codes[0]))
         event_filter = replace(event_filter, **{name: codes})
+    return event_filter
+
+
+def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
+    event_filter = requested_filter(**narrowing)
+    if isinstance(event_filter, Response):
+        return event_filter
     now = now_utc()
     base_url = current_app.config["BASE_URL"]
     validator = feeds.feed_validator(event_filter, now, base_url)
@@ -143,4 +154,5 @@ def _feed(filename: str, **narrowing: tuple[str, ...]) -> Response:
     if validator.last_modified:
         response.last_modified = validator.last_modified
     response.headers["Cache-Control"] = CACHE_CONTROL
+    health.record_request(health.feed_key(event_filter), response, request)
     return response

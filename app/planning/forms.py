@@ -128,6 +128,8 @@ class EventForm(BaseForm):
         render_kw={"maxlength": 500},
     )
 
+    admission_free = BooleanField(_l("Admission is free"))
+
     # Shown with the clash warnings (outside the main <form>, tied to it by its id).
     clash_acknowledged = BooleanField(
         _l("I know about the hard clash and want to save the event anyway."))
@@ -204,6 +206,7 @@ def event_data(form: EventForm) -> EventData:
         contact_name=form.contact_name.data or None,
         contact_email=form.contact_email.data or None,
         contact_phone=form.contact_phone.data or None, url=form.url.data or None,
+        admission_free=bool(form.admission_free.data),
     )
     if data.all_day:
         data.first_day, data.last_day = form.first_day.data, form.last_day.data
@@ -237,6 +240,7 @@ def form_values(event: Event) -> dict:
         "municipality": str(event.venue.municipality_id), "all_day": event.all_day,
         "contact_name": event.contact_name, "contact_email": event.contact_email,
         "contact_phone": event.contact_phone, "url": event.url,
+        "admission_free": bool(event.admission_free),
     }
     if event.all_day:
         values.update(first_day=event.first_day, last_day=event.last_day)

@@ -59,6 +59,7 @@ FIELD_LABELS = {
     "audiences": _l("Audiences"), "industries": _l("Industries"),
     "contact_name": _l("Contact person"), "contact_email": _l("Contact e-mail"),
     "contact_phone": _l("Contact phone"), "reason": _l("Reason"),
+    "admission_free": _l("Admission is free"),
 }
 ACTION_LABELS = {
     "created": _l("created"), "updated": _l("changed"), "draft": _l("back to draft"),

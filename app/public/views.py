@@ -20,18 +20,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.booths import services as booths
 from app.calendar.filters import (
     EventFilter,
     FilterError,
-    filter_choices,
     filter_message,
     within,
 )
-from app.calendar.models import Event
-from app.calendar.services import can_view, events_query, public_events
+from app.calendar.models import Event, Venue
+from app.calendar.services import can_view
 from app.extensions import db
+from app.i18n import current_language
+from app.public.fragments import calendar_choices, fragment_key, listed
 from app.redirects import is_safe_next
 from app.reference.codes import AUDIENCES, EVENT_TYPES
 from app.reference.models import District
@@ -76,28 +79,31 @@ def index():
         if month is None and request.args.get("month"):
             errors.append(_("Please choose a month like 2027-03."))
         month = month or (event_filter.date_from or today).replace(day=1)
+    language = current_language()
     context = {
         "view": view,
         "event_filter": event_filter,
         "filter_args": event_filter.to_args(),
-        "choices": filter_choices(),
+        "choices": calendar_choices(language),
         "errors": errors,
         "today": today,
         "event_types": EVENT_TYPES,
         "audiences": AUDIENCES,
+        "month": month,
+        # Rendered lists are cached (app.public.fragments): the events are read only
+        # when the template renders the list afresh.
+        "fragment": fragment_key(f"calendar-{view}", event_filter, language, today,
+                                 month=month.isoformat() if month else None),
+        "results": ((lambda: _month_context(month, event_filter)) if view == "month"
+                    else (lambda: _list_context(event_filter, today))),
     }
-    if view == "month":
-        context.update(_month_context(month, event_filter))
-    else:
-        context.update(_list_context(event_filter, today))
     return render_template("calendar/index.html", **context), (400 if errors else 200)
 
 
 def _list_context(event_filter: EventFilter, today: date) -> dict:
     """Upcoming events (from today unless the filter says otherwise), grouped by month."""
     starting = event_filter if event_filter.date_from else replace(event_filter, date_from=today)
-    events = list(db.session.execute(
-        public_events(starting).limit(LIST_LIMIT + 1)).scalars())
+    events = list(db.session.execute(listed(starting).limit(LIST_LIMIT + 1)).scalars())
     truncated = len(events) > LIST_LIMIT
     events = events[:LIST_LIMIT]
     groups = [(month, list(items))
@@ -121,7 +127,9 @@ def _month_context(month: date, event_filter: EventFilter) -> dict:
     """A Monday-first grid of the month; loads only the events touching the month."""
     last = month.replace(day=monthrange(month.year, month.month)[1])
     month_filter = replace(event_filter, date_from=None, date_to=None)
-    events = db.session.execute(within(public_events(month_filter), month, last)).scalars()
+    # The grid shows title, time and place only.
+    events = db.session.execute(within(listed(month_filter, audiences=False), month,
+                                       last)).scalars()
     by_day: dict[date, list[Event]] = {}
     for event in events:
         for day in event.local_days:
@@ -142,7 +150,10 @@ def _month_context(month: date, event_filter: EventFilter) -> dict:
 def event(event_id: int):
     """Everything a school needs to know about one event; drafts stay hidden (404)."""
     found = db.session.execute(
-        events_query().where(Event.id == event_id)
+        select(Event).where(Event.id == event_id).options(  # one event: joined, 3 queries
+            joinedload(Event.venue).joinedload(Venue.municipality),
+            joinedload(Event.organisation), selectinload(Event.industries),
+            selectinload(Event.audiences))
     ).scalar_one_or_none()
     if found is None or not can_view(viewer(), found):
         abort(404)

@@ -88,8 +88,8 @@ def test_event_schema_lists_every_field(spec):
     assert set(event["required"]) == {
         "id", "uid", "title", "description", "type", "status", "all_day", "start", "end",
         "first_day", "last_day", "audiences", "industries", "venue", "organisation",
-        "contact", "url", "sequence", "cancellation_reason", "created_at", "updated_at",
-        "links"}
+        "contact", "url", "admission_free", "sequence", "cancellation_reason", "created_at",
+        "updated_at", "links"}
     assert event["additionalProperties"] is False
 
 

@@ -177,7 +177,7 @@ def test_copy_buttons_need_javascript_and_no_inline_script(client):
     page = get_page(client)
     buttons = re.findall(r'<button type="button" class="button" data-copy="([^"]+)" hidden>',
                          page)
-    assert buttons == ["feed-url", "feed-webcal"]
+    assert buttons == ["feed-url", "feed-webcal", "embed-code"]
     assert '<script src="/static/js/feeds.js"></script>' in page
     assert re.findall(r"<script(?![^>]*\bsrc=)", page) == []
 

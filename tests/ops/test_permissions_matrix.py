@@ -45,6 +45,9 @@ PUBLIC_WHEN_PUBLISHED = {
     "events.get_event": EVERYONE, "booth_events.list_categories": EVERYONE,
     "booths.book": {OTHER_COMPANY},
     "visit_events.list_slots": EVERYONE, "visits.register": EVERYONE, "visits.sent": EVERYONE,
+    # which occupations a published fair's exhibitors present: every organiser may compare
+    # (the region's overview shows the same facts), so that gaps can be recruited for
+    "coverage.fair": {OTHER_ORGANISER},
 }
 # Values for route arguments that are not ids.
 OTHER_ARGUMENTS = {"action": ["approve", "reject", "cancel"]}
@@ -65,7 +68,7 @@ MUST_COVER = {
     "manage_visits.manage", "manage_visits.save_setup", "manage_visits.close",
     "manage_visits.add_slot", "manage_visits.edit_slot", "manage_visits.delete_slot",
     "manage_visits.class_action", "manage_visits.export_csv", "manage_visits.export_xlsx",
-    "manage_visits.print_plan",
+    "manage_visits.print_plan", "coverage.fair",
 }
 
 # Bodies that would pass validation, so a refusal comes from the permission check and not
