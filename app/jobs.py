@@ -86,15 +86,15 @@ def booth_notifications_job(app: Flask) -> int | None:
     """Settle the bookings of cancelled fairs, queue the 7-day reminders and the final
     exhibitor lists that are due (each once: the services mark what they queued and the
     outbox refuses a second copy)."""
-    from app.booths import notifications
+    from app.booths import scheduled
     from app.extensions import db
 
     with app.app_context(), single_instance("booth-notifications") as allowed:
         if not allowed:
             return None
         now = now_utc()
-        queued = (notifications.due_fair_cancellations(now) + notifications.due_reminders(now)
-                  + notifications.due_final_lists(now))
+        queued = (scheduled.due_fair_cancellations(now) + scheduled.due_reminders(now)
+                  + scheduled.due_final_lists(now))
         db.session.commit()
         logger.info("booth-notifications: %d messages queued", queued)
         return queued

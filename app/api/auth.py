@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import request
 
-from app.accounts.auth import user_for_token
+from app.accounts.auth import token_touched, user_for_token
 from app.accounts.models import User
 from app.api.errors import api_abort
-from app.extensions import db
+from app.extensions import commit_as_written
 
 # OpenAPI security requirements: reading works with or without a token.
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
@@ -36,7 +36,8 @@ def token_user() -> User | None:
     if user is None:
         api_abort(401, "invalid_token", "The token is unknown, revoked or its user inactive.",
                   headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
-    db.session.commit()  # keep last_used_at even if the request fails later
+    if token_touched():
+        commit_as_written()  # keep last_used_at even if the request fails later
     return user
 
 

@@ -22,7 +22,7 @@ from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
 from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
 from app.booths.models import Booking, BoothCategory
-from app.extensions import db
+from app.extensions import commit_as_written, db
 from app.time import now_utc
 
 booth_events_blp = Blueprint(
@@ -221,7 +221,7 @@ def create_booking(fields: dict):
     the fair (`already_booked`).
     """
     user = _company_user()
-    category = db.session.get(BoothCategory, fields["category_id"])
+    category = booths.bookable_category(fields["category_id"])
     if category is None or not booths.can_book_category(user, category):
         api_abort(422, fields={"category_id": ["Unknown booth category."]})
     details = booths.BookingDetails(
@@ -229,7 +229,7 @@ def create_booking(fields: dict):
         occupation_ids=list(fields["occupations"]), remarks=fields["remarks"],
     )
     booking = booths.book(user.company, category, details, user, now_utc())
-    db.session.commit()
+    commit_as_written()
     location = url_for("bookings.get_booking", booking_id=booking.id, _external=True)
     return booking, 201, {"Location": location}
 

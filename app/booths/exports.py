@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from app.booths.codes import BOOKING_STATUSES
 from app.booths.models import Booking
+from app.booths.services import event_bookings
 from app.calendar.models import Event
 from app.extensions import db
 
@@ -42,8 +43,6 @@ def neutralise(value: object) -> object:
 def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
         -> tuple[list[str], list[list[object]]]:
     """Header and rows of the list: one row per booking, by company name."""
-    from app.booths.services import event_bookings
-
     header = [_("Company"), _("Municipality"), _("Category"), _("Status"),
               _("Waitlist position"), _("Staff"), _("Power needs"), _("Occupations"),
               _("Remarks"), _("Contact e-mail"), _("Contact phone"), _("Website")]

@@ -7,13 +7,26 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts.models import Company, User
 from app.booths import services as booths
 from app.booths.models import Booking, BoothCategory
 from app.calendar.models import Event
 from app.extensions import db
+from app.outbox.models import OutboxMessage
+from app.outbox.services import render_pending
 from app.time import now_utc
+
+
+def outbox_messages(like: str = "%") -> list[OutboxMessage]:
+    """The outbox rows whose key is ``like``, rendered (as the delivery would) and
+    committed, oldest first."""
+    render_pending()
+    db.session.commit()
+    return list(db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.key.like(like)).order_by(OutboxMessage.id)
+    ).scalars())
 
 
 @pytest.fixture

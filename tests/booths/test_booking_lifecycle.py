@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.booths import services as booths
 from app.booths.models import Booking, BoothCategory
 from app.extensions import db
-from app.outbox.models import OutboxMessage
 from app.reference.models import Occupation
+from tests.booths.conftest import outbox_messages
 
 
 def statuses(category: BoothCategory) -> list[tuple[str, str, int | None]]:
@@ -61,9 +61,7 @@ def test_cancel_promotes_the_first_waitlisted_at_once(fair, category, company, b
     assert first.cancelled_at == now + timedelta(minutes=1)
     assert first.cancelled_by_id == first_user.id
     consistent(standard)
-    promoted_mail = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.key.like(f"booking:{waiting[0].id}:promoted%"))
-    ).scalar_one()
+    [promoted_mail] = outbox_messages(f"booking:{waiting[0].id}:promoted%")
     assert "Beta AG" in promoted_mail.body and promoted_mail.attachment.startswith(b"BEGIN:")
 
 
