@@ -32,7 +32,10 @@ without gaps or repeats", under any number of web workers, on SQLite and Postgre
   everything that needs no lock — the rules, the fair and its set-up, the mail's
   recipients — is read before it; under it come the counts, the booking, the counter
   and one outbox row with the facts of the change (mails are rendered after the commit,
-  ``notifications``); the statements of that path are built once.
+  ``notifications``); the statements of that path are built once. Its commit does not
+  wait for the disk (PostgreSQL: ``synchronous_commit`` off for the transactions that
+  take the lock; SQLite: WAL with ``synchronous=NORMAL``): a crash of the database
+  server may lose the last fraction of a second of booking changes, never consistency.
 * The database has the last word even if code is wrong: ``places_taken`` (confirmed +
   pending) has ``CHECK (places_taken <= capacity)`` and is only ever changed by
   ``places_taken = places_taken ± 1`` in SQL; a partial unique index allows one
