@@ -100,6 +100,28 @@ def booth_notifications_job(app: Flask) -> int | None:
         return queued
 
 
+def booth_offers_job(app: Flask) -> int | None:
+    """Allocate the lottery fairs whose registration closed, end the waitlist offers
+    whose time ran out (each passes to the next company) and remind of offers that end
+    soon. One commit per fair and per offer: no category stays locked longer."""
+    from app.booths import services as booths
+    from app.extensions import db
+
+    with app.app_context(), single_instance("booth-offers") as allowed:
+        if not allowed:
+            return None
+        now = now_utc()
+        done = booths.due_allocations(now)
+        db.session.commit()
+        for booking_id in booths.due_offers(now):
+            done += booths.expire_offer(booking_id, now)
+            db.session.commit()
+        done += booths.remind_offers(now)
+        db.session.commit()
+        logger.info("booth-offers: %d allocations, expiries and reminders", done)
+        return done
+
+
 def deliver_outbox_job(app: Flask) -> object | None:
     """Send the due e-mails of the outbox (SMTP_URL, else files in OUTBOX_DIR)."""
     from app.outbox.services import deliver_outbox
@@ -166,6 +188,14 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"minutes": 5},
         description=("Settle bookings of cancelled fairs; queue booth reminders (7 days "
                      "before) and final exhibitor lists"),
+    ),
+    Job(
+        id="booth-offers",
+        func=booth_offers_job,
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description=("Allocate lottery fairs at registration close; expire and remind "
+                     "waitlist offers"),
     ),
     Job(
         id="deliver-outbox",

@@ -22,6 +22,7 @@ from app.booths.models import Booking
 from app.booths.services import event_bookings
 from app.calendar.models import Event
 from app.extensions import db
+from app.i18n import format_euros
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Excel in German opens CSV files separated by semicolons; the BOM tells it UTF-8.
@@ -43,9 +44,10 @@ def neutralise(value: object) -> object:
 def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
         -> tuple[list[str], list[list[object]]]:
     """Header and rows of the list: one row per booking, by company name."""
-    header = [_("Company"), _("Municipality"), _("Category"), _("Status"),
+    header = [_("Company"), _("Municipality"), _("Category"), _("Status"), _("Stand"),
               _("Waitlist position"), _("Staff"), _("Power needs"), _("Occupations"),
-              _("Remarks"), _("Contact e-mail"), _("Contact phone"), _("Website")]
+              _("Remarks"), _("Contact e-mail"), _("Contact phone"), _("Website"),
+              _("Invoice address"), _("Order number"), _("Price")]
     bookings: list[Booking] = list(db.session.execute(event_bookings(event, statuses))
                                    .scalars())
     bookings.sort(key=lambda booking: (booking.company.name.lower(), booking.id))
@@ -57,6 +59,7 @@ def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
             company.municipality.name if company.municipality else "",
             booking.category.name,
             str(BOOKING_STATUSES[booking.status]),
+            booking.stand or "",
             booking.waitlist_position or "",
             booking.staff_count,
             booking.power_needs,
@@ -65,6 +68,9 @@ def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
             company.contact_email or "",
             company.contact_phone or "",
             company.website or "",
+            booking.invoice_address,
+            booking.order_number,
+            format_euros(booking.category.price_cents),
         ])
     return header, rows
 

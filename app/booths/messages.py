@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -23,14 +24,15 @@ from app.calendar.ical import build_calendar
 from app.calendar.models import Event
 from app.calendar.recipients import event_url
 from app.extensions import db
-from app.i18n import format_euros, format_event_when
+from app.i18n import FORMATTING_LOCALES, format_euros, format_event_when
+from app.outbox.recipients import absolute_url
 from app.outbox.services import Rendered
 from app.time import to_local
 
 TEMPLATE = "booking"
 # Messages after which a company may want to ask the organiser why.
 WITH_CONTACT = ("cancelled_by_organiser", "fair_cancelled", "rejected", "moved",
-                "offer_expired")
+                "offer_expired", "allocated_waitlisted")
 
 
 def event_ics(event: Event) -> bytes:
@@ -100,7 +102,27 @@ SUBJECTS = {
     "cancelled_by_organiser": _l("Booking cancelled by the organiser: %(event)s"),
     "moved": _l("Booking moved to another category: %(event)s"),
     "fair_cancelled": _l("Fair cancelled: %(event)s"),
+    "applied": _l("Application received: %(event)s"),
+    "offered": _l("A place is offered to you: %(event)s"),
+    "offer_reminder": _l("Your offer runs out soon: %(event)s"),
+    "offer_expired": _l("Offer expired: %(event)s"),
+    "declined": _l("Offer declined: %(event)s"),
+    "allocated_confirmed": _l("Allocation: your booth is confirmed: %(event)s"),
+    "allocated_pending": _l("Allocation: a place for you, awaiting approval: %(event)s"),
+    "allocated_waitlisted": _l("Allocation: waitlist position %(position)s: %(event)s"),
 }
+
+
+def _deadline(value: str | None, language: str) -> str:
+    if not value:
+        return "?"
+    return format_datetime(to_local(datetime.fromisoformat(value)), "medium",
+                           locale=FORMATTING_LOCALES.get(language, "de_DE"))
+
+
+def _allocation_line(facts: dict) -> str:
+    return _("The drawn order and the seed, for anyone to check: %(url)s",
+             url=facts["allocation_url"])
 
 
 def booking_text(params: dict, booking: Booking, category: BoothCategory, event: Event,
@@ -115,6 +137,11 @@ def booking_text(params: dict, booking: Booking, category: BoothCategory, event:
              "organiser": event.organisation.name}
     if kind == "promoted" and status == "pending":
         kind = "promoted_pending"
+    if kind == "allocated":
+        kind = f"allocated_{status}"
+    facts["deadline"] = _deadline(params.get("deadline"), language)
+    facts["booking_url"] = absolute_url(f"/booths/bookings/{booking.id}")
+    facts["allocation_url"] = absolute_url(f"/booths/events/{event.id}/allocation")
     if kind == "moved":
         old = db.session.get(BoothCategory, params.get("old") or 0)
         facts.update(old=old.name if old else "?",
@@ -175,6 +202,37 @@ def _lines(kind: str, status: str, params: dict, facts: dict, language: str) -> 
             "The organiser (%(organiser)s) has cancelled %(event)s on %(when)s. The booking "
             "of %(company)s (%(category)s) is therefore cancelled as well; there is nothing "
             "you need to do.", **facts)],
+        "applied": lambda: [_(
+            "We have received the application of %(company)s for a booth (%(category)s) at "
+            "%(event)s on %(when)s. Places are allocated when registration closes, by the "
+            "rules shown on the fair's page; you will hear the outcome at once.", **facts)],
+        "offered": lambda: [_(
+            "A place has become free in the category %(category)s at %(event)s on %(when)s, "
+            "and it is offered to %(company)s. Please accept or decline it by %(deadline)s; "
+            "after that it passes to the next company on the waitlist.", **facts),
+            _("Accept or decline: %(url)s", url=facts["booking_url"])],
+        "offer_reminder": lambda: [_(
+            "The place offered to %(company)s (%(category)s) at %(event)s is kept until "
+            "%(deadline)s. Please accept or decline it before then.", **facts),
+            _("Accept or decline: %(url)s", url=facts["booking_url"])],
+        "offer_expired": lambda: [_(
+            "The place offered to %(company)s (%(category)s) at %(event)s was not accepted "
+            "in time and has passed to the next company on the waitlist.", **facts)],
+        "declined": lambda: [_(
+            "%(who)s has declined the place offered to %(company)s (%(category)s) at "
+            "%(event)s. It passes to the next company on the waitlist.", who=who, **facts)],
+        "allocated_confirmed": lambda: [_(
+            "The places of %(event)s on %(when)s have been allocated: %(company)s has a "
+            "booth (%(category)s), confirmed.", **facts), _allocation_line(facts)],
+        "allocated_pending": lambda: [_(
+            "The places of %(event)s on %(when)s have been allocated: %(company)s has a "
+            "place (%(category)s) that awaits the organiser's approval.", **facts),
+            _allocation_line(facts)],
+        "allocated_waitlisted": lambda: [_(
+            "The places of %(event)s on %(when)s have been allocated. %(company)s did not "
+            "get a booth in %(category)s this time and is on the waitlist at position "
+            "%(position)s; when a place becomes free, it is offered in this order.", **facts),
+            _allocation_line(facts)],
     }
     return lines[kind]()
 

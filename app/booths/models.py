@@ -252,8 +252,10 @@ class Booking(db.Model):
     # Billing details asked at booking.
     invoice_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     order_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
-    # An application's place in the allocation's drawn order (1 = drawn first).
+    # An application's place in the allocation's drawn order (1 = drawn first) and the
+    # priority group it was drawn in (None: in none), both published.
     draw_position: Mapped[int | None] = mapped_column(Integer)
+    draw_group: Mapped[str | None] = mapped_column(String(12))
 
     company: Mapped[Company] = relationship()
     category: Mapped[BoothCategory] = relationship(

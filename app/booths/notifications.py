@@ -37,6 +37,10 @@ def _key(booking: Booking, kind: str, now: datetime, occasion: Occasion) -> str:
         old = occasion.moved_from.id if occasion.moved_from else 0
         return (f"booking:{booking.id}:moved:{old}-{booking.category_id}:"
                 f"{int(now.timestamp())}")
+    if kind in ("offered", "offer_reminder") and booking.offer_expires_at is not None:
+        # A booking moved back to a waitlist may get a second offer later.
+        return (f"booking:{booking.id}:{kind}:{booking.category_id}:"
+                f"{int(booking.offer_expires_at.timestamp())}")
     return f"booking:{booking.id}:{kind}:{booking.category_id}"
 
 
@@ -47,9 +51,10 @@ def booking_changed(booking: Booking, kind: str, now: datetime,
     ``recipients``, when the caller looked them up before taking a lock). Returns how
     many were new.
 
-    Kinds: confirmed, pending, waitlisted, promoted, rejected, reminder, cancelled (the
-    company cancelled), cancelled_by_organiser, moved (``occasion.moved_from``),
-    fair_cancelled (``occasion.reason``)."""
+    Kinds: confirmed, pending, waitlisted, applied, promoted, offered, offer_reminder,
+    offer_expired, declined, allocated, rejected, reminder, cancelled (the company
+    cancelled), cancelled_by_organiser, moved (``occasion.moved_from``), fair_cancelled;
+    ``occasion.reason`` is the organiser's reason."""
     occasion = occasion or Occasion()
     if recipients is None:
         recipients = company_recipients(booking.company)
@@ -58,6 +63,8 @@ def booking_changed(booking: Booking, kind: str, now: datetime,
               "status": booking.status, "position": booking.waitlist_position,
               "old": occasion.moved_from.id if occasion.moved_from else None,
               "actor": (actor.name or actor.email) if actor else None,
-              "reason": occasion.reason or None}
+              "reason": occasion.reason or None,
+              "deadline": (booking.offer_expires_at.isoformat()
+                           if booking.offer_expires_at else None)}
     return queue_template(_key(booking, kind, now, occasion), recipients, TEMPLATE,
                           params, now)

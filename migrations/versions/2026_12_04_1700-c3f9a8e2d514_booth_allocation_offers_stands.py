@@ -81,6 +81,7 @@ def upgrade():
         batch_op.add_column(sa.Column('order_number', sa.String(length=60), server_default='',
                                       nullable=False))
         batch_op.add_column(sa.Column('draw_position', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('draw_group', sa.String(length=12), nullable=True))
         batch_op.drop_constraint(op.f('ck_bookings_status'), type_='check')
         batch_op.create_check_constraint('status', NEW_STATUSES)
         batch_op.create_check_constraint(
@@ -106,6 +107,7 @@ def downgrade():
         batch_op.drop_constraint(op.f('ck_bookings_offer_expires_at'), type_='check')
         batch_op.drop_constraint(op.f('ck_bookings_status'), type_='check')
         batch_op.create_check_constraint('status', OLD_STATUSES)
+        batch_op.drop_column('draw_group')
         batch_op.drop_column('draw_position')
         batch_op.drop_column('order_number')
         batch_op.drop_column('invoice_address')

@@ -150,11 +150,19 @@ def test_organisers_see_their_fairs_bookings_others_do_not(api, setup, make_user
     assert api.get(url + "?status=bogus", headers=setup["organiser"]).status_code == 422
 
 
-def test_organiser_can_cancel_a_booking_of_their_fair(api, setup):
+def test_organiser_can_cancel_a_booking_of_their_fair_with_a_reason(api, setup):
     booking = post_booking(api, setup["a"], setup["category"].id).get_json()
-    response = api.post(f"/api/v1/bookings/{booking['id']}/cancel",
-                        headers=setup["organiser"])
+    url = f"/api/v1/bookings/{booking['id']}/cancel"
+    for body in (None, {}, {"reason": "  "}, {"reason": "x" * 1001}):
+        refused = api.post(url, headers=setup["organiser"], json=body)
+        assert refused.status_code == 422, body
+    assert api.get(f"/api/v1/bookings/{booking['id']}",
+                   headers=setup["a"]).get_json()["status"] == "confirmed"
+    response = api.post(url, headers=setup["organiser"],
+                        json={"reason": "Die Halle ist kleiner als geplant."})
+    assert response.status_code == 200
     assert response.get_json()["status"] == "cancelled"
+    assert response.get_json()["reason"] == "Die Halle ist kleiner als geplant."
 
 
 def test_who_may_book(api, setup):

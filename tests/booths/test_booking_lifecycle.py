@@ -99,7 +99,7 @@ def test_reject_frees_the_place_for_the_waitlist(fair, category, company, book, 
     standard = category(event, capacity=1)
     pending = book(*company("Alpha"), standard)
     waiting = book(*company("Beta"), standard)
-    booths.reject(pending, organiser, now)
+    booths.reject(pending, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert pending.status == "rejected"
     # In approval mode the promoted booking waits for the organiser too.
@@ -114,7 +114,7 @@ def test_reject_confirmed_is_refused(fair, category, company, book, organiser, n
     standard = category(fair(), capacity=1)
     confirmed = book(*company(), standard)
     with pytest.raises(booths.BookingError) as caught:
-        booths.reject(confirmed, organiser, now)
+        booths.reject(confirmed, organiser, now, reason="Die Branche ist schon vertreten.")
     assert caught.value.code == "not_rejectable"
 
 
@@ -264,7 +264,7 @@ def test_company_cannot_cancel_after_closing_but_organiser_can(
     with pytest.raises(booths.BookingError) as caught:
         booths.cancel(booking, user, closes)
     assert caught.value.code == "closed"
-    booths.cancel(booking, organiser, closes + timedelta(hours=1))
+    booths.cancel(booking, organiser, closes + timedelta(hours=1), reason="Auf Wunsch per Telefon.")
     assert booking.status == "cancelled"
 
 

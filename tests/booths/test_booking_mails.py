@@ -48,7 +48,7 @@ def test_organiser_cancelling_tells_the_company_in_its_language(
     firm, user = company("Alpha GmbH", language="en")
     booking = book(firm, user, standard)
     waiting = book(*company("Beta AG"), standard)
-    booths.cancel(booking, organiser, now)
+    booths.cancel(booking, organiser, now, reason="Die Halle ist kleiner als geplant.")
     db.session.commit()
 
     message = one(booking, "cancelled_by_organiser")
@@ -344,7 +344,7 @@ def test_a_promotion_in_approval_mode_says_it_awaits_approval(fair, category, co
     standard = category(event, capacity=1)
     first = book(*company("Alpha GmbH"), standard)
     waiting = book(*company("Beta AG", language="en"), standard)
-    booths.reject(first, organiser, now)
+    booths.reject(first, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert reload(waiting).status == "pending"
     message = one(waiting, "promoted")

@@ -116,7 +116,7 @@ def test_waitlist_promotion_and_rejection_are_reported(fair, category, company, 
     second = book(second_firm, second_user, standard)
     [waitlisted] = messages(f"booking:{second.id}:waitlisted:%")
     assert "position 1" in waitlisted.subject
-    booths.reject(first, organiser, now)
+    booths.reject(first, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert len(messages(f"booking:{first.id}:rejected:%")) == 1
     [promoted] = messages(f"booking:{second.id}:promoted:%")

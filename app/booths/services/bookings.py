@@ -27,7 +27,10 @@ from app.booths.services.locking import (
     waitlist_length,
 )
 from app.booths.services.rules import (
+    CONTROL,
+    MAX_INVOICE_ADDRESS,
     MAX_OCCUPATIONS,
+    MAX_ORDER_NUMBER,
     MAX_POWER_NEEDS,
     MAX_REMARKS,
     BookingDenied,
@@ -35,6 +38,7 @@ from app.booths.services.rules import (
     BookingError,
     BookingInvalid,
     can_manage,
+    check_reason,
     check_window,
     is_company_member,
     local_text,
@@ -45,6 +49,9 @@ from app.calendar.models import Event, EventChange
 from app.extensions import db
 from app.reference.models import Occupation
 from app.time import as_utc, now_utc
+
+# What an organiser may reject (a confirmed booking is cancelled instead).
+REJECTABLE = ("pending", "offered", "waitlisted", "applied")
 
 # Built once (SQLAlchemy keeps its cache key): the booking path runs it.
 _INSERT_BOOKING = insert(Booking.__table__).returning(*Booking.__table__.columns)
@@ -102,10 +109,17 @@ def _create(company: Company, category: BoothCategory, setup: BoothSetup,
         staff_count=details.staff_count, power_needs=details.power_needs.strip(),
         remarks=details.remarks.strip(), occupations=occupations, created_at=now,
         created_by_id=actor.id, decided_at=None, decided_by_id=None, cancelled_at=None,
-        cancelled_by_id=None, reminded_at=None,
+        cancelled_by_id=None, reminded_at=None, reason=None, offer_expires_at=None,
+        offer_reminded_at=None, stand=None, draw_position=None,
+        invoice_address=details.invoice_address.strip(),
+        order_number=details.order_number.strip(),
     )
     place = category.places_taken < category.capacity
-    if place:
+    if setup.is_lottery and setup.allocated_at is None and not by_hand:
+        # An application: the allocation at the window's close decides (``allocation``).
+        place = False
+        booking.status = "applied"
+    elif place:
         booking.status = "confirmed" if by_hand or not setup.needs_approval else "pending"
         if by_hand:
             booking.decided_at, booking.decided_by_id = now, actor.id
@@ -166,6 +180,13 @@ def _check_details(details: BookingDetails) -> list[Occupation]:
     if len(details.remarks) > MAX_REMARKS:
         raise BookingInvalid("validation_failed",
                              str(_l("Remarks may have up to 2000 characters.")), "remarks")
+    if len(details.invoice_address) > MAX_INVOICE_ADDRESS:
+        raise BookingInvalid("validation_failed", str(_l(
+            "Please keep the invoice address to 500 characters.")), "invoice_address")
+    if len(details.order_number) > MAX_ORDER_NUMBER or CONTROL.search(details.order_number):
+        raise BookingInvalid("validation_failed", str(_l(
+            "Please enter an order number of up to 60 characters on one line.")),
+            "order_number")
     wanted = list(dict.fromkeys(details.occupation_ids))
     if len(wanted) > MAX_OCCUPATIONS:
         raise BookingInvalid("validation_failed",
@@ -179,15 +200,16 @@ def _check_details(details: BookingDetails) -> list[Occupation]:
     return occupations
 
 
-
-
-def cancel(booking: Booking, actor: User, now: datetime) -> Booking:
+def cancel(booking: Booking, actor: User, now: datetime, reason: str | None = None) -> Booking:
     """Cancel an active booking. Companies cancel their own until registration closes;
-    organisers at any time. A freed place goes to the head of the waitlist at once."""
+    organisers at any time, with a reason the company reads. A freed place goes to the
+    head of the waitlist at once."""
     event = db.session.get(Event, booking.event_id)
-    manager = can_manage(actor, event)
-    if not (manager or is_company_member(actor, booking.company)):
+    own = is_company_member(actor, booking.company)
+    manager = can_manage(actor, event) and not own
+    if not (manager or own):
         raise BookingDenied()
+    reason = check_reason(reason) if manager else None
     category = relock_booking(booking)[booking.category_id]
     if not booking.is_active:
         raise BookingError("not_active", str(_l("This booking is no longer active.")))
@@ -196,13 +218,14 @@ def cancel(booking: Booking, actor: User, now: datetime) -> Booking:
         raise BookingError("closed", str(_l(
             "Registration closed on %(when)s; please contact the organiser to cancel.",
             when=local_text(setup.closes_at))))
-    leave(booking, category, "cancelled", now, cancelled_at=now, cancelled_by_id=actor.id)
+    leave(booking, category, "cancelled", now, cancelled_at=now, cancelled_by_id=actor.id,
+          reason=reason)
     db.session.flush()
     # The company hears of it either way: a short receipt when one of its users
-    # cancelled (the others of the company learn of it too), a notice when the
-    # organiser did.
+    # cancelled (the others of the company learn of it too), a notice with the reason
+    # when the organiser did.
     notifications.booking_changed(booking, "cancelled_by_organiser" if manager else "cancelled",
-                                  now, notifications.Occasion(actor=actor))
+                                  now, notifications.Occasion(actor=actor, reason=reason))
     fill_places(category, actor, now)
     return booking
 
@@ -222,18 +245,22 @@ def approve(booking: Booking, actor: User, now: datetime) -> Booking:
     return booking
 
 
-def reject(booking: Booking, actor: User, now: datetime) -> Booking:
-    """The organiser turns down a pending or waitlisted booking; a freed place is
+def reject(booking: Booking, actor: User, now: datetime, reason: str | None = None) -> Booking:
+    """The organiser turns down a booking that is not confirmed (pending, offered,
+    waitlisted, an application), with a reason the company reads; a freed place is
     passed on to the waitlist."""
     event = db.session.get(Event, booking.event_id)
     require_manager(actor, event)
+    reason = check_reason(reason)
     category = relock_booking(booking)[booking.category_id]
-    if booking.status not in ("pending", "waitlisted"):
+    if booking.status not in REJECTABLE:
         raise BookingError("not_rejectable", str(_l(
-            "Only pending or waitlisted bookings can be rejected; cancel a confirmed one.")))
-    leave(booking, category, "rejected", now, decided_at=now, decided_by_id=actor.id)
+            "Only bookings that are not confirmed can be rejected; cancel a confirmed one.")))
+    leave(booking, category, "rejected", now, decided_at=now, decided_by_id=actor.id,
+          reason=reason)
     db.session.flush()
-    notifications.booking_changed(booking, "rejected", now)
+    notifications.booking_changed(booking, "rejected", now,
+                                  notifications.Occasion(actor=actor, reason=reason))
     fill_places(category, actor, now)
     return booking
 
@@ -263,7 +290,10 @@ def move(booking: Booking, target: BoothCategory, actor: User, now: datetime) ->
     was, position = booking.status, booking.waitlist_position
     if was in HOLDS_PLACE:
         count_place(source, -1)
-    if free:
+    booking.stand = None
+    if was == "applied":
+        booking.category_id = target.id  # still an application, now for the target
+    elif free:
         take_place(booking, target, confirm=was != "pending",
                     actor=actor if was == "waitlisted" else None, now=now)
     else:

@@ -3,6 +3,7 @@ approval and allocation modes, the booth categories."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,8 +11,14 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.booths.codes import APPROVAL_MODES
-from app.booths.models import Booking, BoothCategory, BoothSetup
+from app.booths.codes import (
+    ALLOCATION_MODES,
+    APPROVAL_MODES,
+    MAX_OFFER_HOURS,
+    PRIORITY_GROUPS,
+    WAITLIST_MODES,
+)
+from app.booths.models import Booking, BoothCategory, BoothQuota, BoothSetup
 from app.booths.services.locking import (
     exhibitors_changed,
     fill_places,
@@ -27,18 +34,22 @@ from app.booths.services.rules import (
 )
 from app.calendar.models import Event
 from app.extensions import db
+from app.reference.codes import INDUSTRY_CODES
 from app.time import as_utc
 
 
 def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime) -> BoothSetup:
-    """Create or change the booth sign-up of ``event`` (organisers of the event only)."""
+    """Create or change the booth sign-up of ``event`` (organisers of the event only).
+
+    The allocation's rules (mode, priority groups, quotas) are fixed once a company has
+    booked or applied: they are shown before anyone applies."""
     require_manager(actor, event)
-    errors = _check_setup(event, data)
+    setup = setup_of(event)
+    errors = _check_setup(event, data) + _check_allocation(event, setup, data)
     if errors:
         raise BookingInvalid("validation_failed", errors[0][1], errors[0][0])
-    setup = setup_of(event)
     if setup is None:
-        setup = BoothSetup(event_id=event.id, created_at=now, sequence=0)
+        setup = BoothSetup(event_id=event.id, created_at=now, sequence=0, priority_groups=[])
         db.session.add(setup)
     elif setup.takes_exhibitors != data.takes_exhibitors:
         exhibitors_changed(event.id, now)
@@ -50,9 +61,30 @@ def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime
     if times != _setup_times(setup):
         setup.sequence += 1  # the companies' feeds show these times
     setup.setup_starts_at, setup.teardown_ends_at = times
+    setup.waitlist_mode, setup.offer_hours = data.waitlist_mode, data.offer_hours
+    _apply_allocation(setup, data)
     setup.updated_at = now
     db.session.flush()
     return setup
+
+
+def _apply_allocation(setup: BoothSetup, data: FairSetupData) -> None:
+    setup.allocation = data.allocation
+    lottery = data.allocation == "lottery"
+    setup.priority_groups = list(data.priority_groups) if lottery else []
+    if lottery and setup.lottery_seed is None:
+        # Drawn now and kept secret (its SHA-256 is shown) until the allocation.
+        setup.lottery_seed = secrets.token_hex(16)
+    if not lottery:
+        setup.lottery_seed = None
+    wanted = dict(data.quotas) if lottery else {}
+    for quota in list(setup.quotas):
+        if quota.industry_code not in wanted:
+            setup.quotas.remove(quota)
+    for quota in setup.quotas:
+        quota.places = wanted.pop(quota.industry_code)
+    for code, places in sorted(wanted.items()):
+        setup.quotas.append(BoothQuota(industry_code=code, places=places))
 
 
 def _setup_times(setup: BoothSetup) -> tuple[datetime | None, datetime | None]:
@@ -72,7 +104,61 @@ def _check_setup(event: Event, data: FairSetupData) -> list[tuple[str, str]]:
         errors.append(("setup_starts_at", str(_l("Set-up must begin before the fair."))))
     if data.teardown_ends_at and data.teardown_ends_at < event.ends_at:
         errors.append(("teardown_ends_at", str(_l("Tear-down must end after the fair."))))
+    if data.waitlist_mode not in WAITLIST_MODES:
+        errors.append(("waitlist_mode", str(_l("Unknown waitlist mode."))))
+    if not isinstance(data.offer_hours, int) or not 1 <= data.offer_hours <= MAX_OFFER_HOURS:
+        errors.append(("offer_hours", str(_l(
+            "An offer runs for 1 to %(max)s hours.", max=MAX_OFFER_HOURS))))
     return errors
+
+
+def _check_allocation(event: Event, setup: BoothSetup | None,
+                      data: FairSetupData) -> list[tuple[str, str]]:
+    """The allocation's rules: known codes, quotas within the fair's places, and no
+    change once companies have booked or applied."""
+    if data.allocation not in ALLOCATION_MODES:
+        return [("allocation", str(_l("Unknown allocation mode.")))]
+    groups = list(data.priority_groups) if data.allocation == "lottery" else []
+    quotas = dict(data.quotas) if data.allocation == "lottery" else {}
+    if any(group not in PRIORITY_GROUPS for group in groups) or len(set(groups)) != len(groups):
+        return [("priority_groups", str(_l("Please choose each priority group once.")))]
+    if any(code not in INDUSTRY_CODES for code in quotas):
+        return [("quotas", str(_l("Unknown industry.")))]
+    if any(not isinstance(places, int) or places < 1 for places in quotas.values()):
+        return [("quotas", str(_l("A quota is a whole number of places, at least 1.")))]
+    places = _places_of(event)
+    if sum(quotas.values()) > places:
+        return [("quotas", ngettext(
+            "The quotas add up to more than the fair's %(num)d place.",
+            "The quotas add up to more than the fair's %(num)d places.", places))]
+    if setup is not None and _rules(setup) != (data.allocation, groups, quotas) \
+            and _has_bookings(event):
+        return [("allocation", str(_l(
+            "Companies have booked or applied already: the allocation rules stay as they "
+            "were announced.")))]
+    return []
+
+
+def _rules(setup: BoothSetup) -> tuple[str, list[str], dict[str, int]]:
+    return (setup.allocation, list(setup.priority_groups or []),
+            {quota.industry_code: quota.places for quota in setup.quotas})
+
+
+def _places_of(event: Event) -> int:
+    return db.session.execute(
+        select(func.coalesce(func.sum(BoothCategory.capacity), 0))
+        .where(BoothCategory.event_id == event.id)).scalar_one()
+
+
+def _has_bookings(event: Event) -> bool:
+    return db.session.execute(
+        select(Booking.id).where(Booking.event_id == event.id).limit(1)).first() is not None
+
+
+def quota_places(event: Event) -> int:
+    """The places the fair's quotas keep (0 unless it allocates by lottery)."""
+    setup = setup_of(event)
+    return sum(quota.places for quota in setup.quotas) if setup is not None else 0
 
 
 def categories_of(event: Event) -> list[BoothCategory]:
@@ -107,6 +193,12 @@ def update_category(category: BoothCategory, actor: User, data: CategoryData,
             "%(num)d place is already taken; the capacity cannot be lower.",
             "%(num)d places are already taken; the capacity cannot be lower.",
             category.places_taken), "capacity")
+    kept = quota_places(event)
+    if kept and _places_of(event) - category.capacity + data.capacity < kept:
+        raise BookingInvalid("validation_failed", ngettext(
+            "The fair's quotas keep %(num)d place; the places cannot be fewer.",
+            "The fair's quotas keep %(num)d places; the places cannot be fewer.",
+            kept), "capacity")
     _apply_category(category, data)
     db.session.flush()
     fill_places(category, actor, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
@@ -100,8 +100,6 @@ def relock_booking(booking: Booking, extra: Sequence[int] = ()) -> dict[int, Boo
     raise BookingError("busy", str(_l("The booking changed meanwhile. Please try again.")))
 
 
-
-
 def take_place(booking: Booking, category: BoothCategory, *, confirm: bool,
                 actor: User | None, now: datetime) -> None:
     """Give ``booking`` one of the category's places (the caller holds the lock)."""
@@ -146,6 +144,8 @@ def leave(booking: Booking, category: BoothCategory, status: str, now: datetime,
         exhibitors_changed(booking.event_id, now)
     booking.status = status
     booking.waitlist_position = None
+    booking.stand = None  # a stand number belongs to a confirmed booking
+    booking.offer_expires_at = None
     for name, value in stamps.items():
         setattr(booking, name, value)
     db.session.flush()
@@ -169,7 +169,9 @@ def close_gap(category_id: int, position: int) -> None:
 
 
 def fill_places(category: BoothCategory, actor: User | None, now: datetime) -> list[Booking]:
-    """Promote the head of the waitlist while places are free (the caller holds the lock)."""
+    """Give freed places to the head of the waitlist while places are free (the caller
+    holds the lock): an offer to accept until a deadline (``setup.offer_hours``), or a
+    place at once — confirmed, or pending when the organiser approves bookings."""
     setup = db.session.get(BoothSetup, category.event_id)
     promoted = []
     while category.places_taken < category.capacity:
@@ -182,15 +184,21 @@ def fill_places(category: BoothCategory, actor: User | None, now: datetime) -> l
         if head is None:
             break
         head.waitlist_position = None
-        take_place(head, category, confirm=not (setup and setup.needs_approval),
-                    actor=None, now=now)
-        if head.status == "confirmed":
-            head.decided_at = now
+        if setup is not None and setup.offers:
+            head.status = "offered"
+            head.offer_expires_at = now + timedelta(hours=setup.offer_hours)
+            head.offer_reminded_at = None
+            count_place(category, +1)
+            kind = "offered"
+        else:
+            take_place(head, category, confirm=not (setup and setup.needs_approval),
+                       actor=None, now=now)
+            if head.status == "confirmed":
+                head.decided_at = now
+            kind = "promoted"
         db.session.flush()
         close_gap(category.id, 1)
-        notifications.booking_changed(head, "promoted", now)
+        notifications.booking_changed(head, kind, now)
         promoted.append(head)
     db.session.flush()
     return promoted
-
-

@@ -3,6 +3,7 @@ what, and whether a fair can be booked now."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from babel.dates import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Company, User
+from app.booths.codes import DEFAULT_OFFER_HOURS
 from app.booths.models import Booking, BoothCategory, BoothSetup
 from app.calendar.models import Event
 from app.calendar.services import can_edit, can_view
@@ -21,6 +23,10 @@ LOCK_RETRIES = 5
 MAX_OCCUPATIONS = 30
 MAX_REMARKS = 2000
 MAX_POWER_NEEDS = 200
+MAX_INVOICE_ADDRESS = 500
+MAX_ORDER_NUMBER = 60
+MAX_REASON = 1000
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BookingError(DomainError):
@@ -58,6 +64,12 @@ class FairSetupData:
     takes_exhibitors: bool = True
     setup_starts_at: datetime | None = None
     teardown_ends_at: datetime | None = None
+    allocation: str = "first_come"
+    waitlist_mode: str = "offer"
+    offer_hours: int = DEFAULT_OFFER_HOURS
+    # The allocation's priority groups, highest first, and places kept per industry.
+    priority_groups: list[str] = field(default_factory=list)
+    quotas: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,7 +94,8 @@ class BookingDetails:
     power_needs: str = ""
     occupation_ids: list[int] = field(default_factory=list)
     remarks: str = ""
-
+    invoice_address: str = ""
+    order_number: str = ""
 
 
 # --- who may do what ---------------------------------------------------------------------
@@ -130,6 +143,17 @@ def takes_exhibitors(event: Event) -> bool:
     return setup is not None and setup.takes_exhibitors
 
 
+def check_reason(reason: str | None) -> str:
+    """The organiser's reason for a rejection or cancellation: required, told to the
+    company in its mail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingInvalid("validation_failed", str(_l(
+            "Please give a reason; the company reads it in its message.")), "reason")
+    if len(reason) > MAX_REASON:
+        raise BookingInvalid("validation_failed", str(_l(
+            "Please keep the reason to 1,000 characters.")), "reason")
+    return reason
 
 
 def check_window(setup: BoothSetup | None, event: Event, now: datetime) -> None:
@@ -144,7 +168,6 @@ def check_window(setup: BoothSetup | None, event: Event, now: datetime) -> None:
     if now >= setup.closes_at:
         raise BookingError("closed", str(_l(
             "Registration closed on %(when)s.", when=local_text(setup.closes_at))))
-
 
 
 def local_text(value: datetime) -> str:
