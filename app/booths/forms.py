@@ -274,12 +274,13 @@ class BulkForm(ConfirmForm):
                                           "contact."),
                            render_kw={"rows": 3, "maxlength": MAX_REASON})
 
-    def validate_action(self, field) -> None:
-        if field.data in ("reject", "cancel") and not (self.reason.data or "").strip():
-            self.reason.errors = [*self.reason.errors, _l(
-                "Please give a reason; the companies read it in their message.")]
-            raise ValidationError(_l("A reason is needed."))
-        if field.data == "move" and self.category_id.data is None:
+    def validate_reason(self, field) -> None:
+        if self.action.data in ("reject", "cancel") and not (field.data or "").strip():
+            raise ValidationError(_l(
+                "Please give a reason; the companies read it in their message."))
+
+    def validate_category_id(self, field) -> None:
+        if self.action.data == "move" and field.data is None:
             raise ValidationError(_l("Please choose the category to move to."))
 
 

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import delete, func, insert, select
 from wtforms import Form, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.accounts.models import Company, Organisation
 from app.booths import services as booths
@@ -40,6 +40,7 @@ from app.reference.models import Occupation
 from app.time import now_utc
 
 MAX_SHOWN = 500
+MAX_ID = 2**31 - 1
 
 
 class FilterForm(Form):
@@ -47,18 +48,18 @@ class FilterForm(Form):
 
     company = StringField(_l("Company"), validators=[Optional(), Length(max=100)])
     status = SelectMultipleField(_l("Status"), validate_choice=False)
-    category = IntegerField(_l("Category"), validators=[Optional()])
+    category = IntegerField(_l("Category"), validators=[Optional(), NumberRange(1, MAX_ID)])
     industry = SelectField(_l("Industry"), validate_choice=False)
-    occupation = IntegerField(_l("Occupation"), validators=[Optional()])
+    occupation = IntegerField(_l("Occupation"), validators=[Optional(), NumberRange(1, MAX_ID)])
 
     def wanted(self) -> booths.BookingFilter:
         return booths.BookingFilter(
             company=(self.company.data or "").strip()[:100],
             statuses=tuple(status for status in self.status.data or ()
                            if status in BOOKING_STATUSES),
-            category_id=self.category.data if self.category.validate(self) else None,
+            category_id=None if self.category.errors else self.category.data,
             industry=self.industry.data or None,
-            occupation_id=self.occupation.data if self.occupation.validate(self) else None)
+            occupation_id=None if self.occupation.errors else self.occupation.data)
 
 
 def _filters() -> FilterForm:
@@ -115,7 +116,8 @@ def bookings(event_id: int):
 
 
 def _selected(event: Event, form: BulkForm) -> list[Booking]:
-    ids = request.form.getlist("booking_ids", type=int)
+    ids = [number for number in request.form.getlist("booking_ids", type=int)
+           if 1 <= number <= MAX_ID]
     rows = db.session.execute(
         select(Booking).where(Booking.event_id == event.id, Booking.id.in_(ids or [0]))
         .order_by(Booking.id)).scalars().all()
@@ -135,7 +137,8 @@ def bulk(event_id: int):
     if not form.validate() or not selected:
         if not selected:
             form.booking_ids.errors = [_("Please tick the bookings to act on.")]
-        if form.action.data in DESTRUCTIVE and selected and not form.csrf_token.errors:
+        csrf = getattr(form, "csrf_token", None)
+        if form.action.data in DESTRUCTIVE and selected and not (csrf and csrf.errors):
             return _confirmation(event, form, selected, INVALID)
         return render_bookings(event, bulk=form, status=INVALID)
     if form.action.data in DESTRUCTIVE and not form.is_confirmed:

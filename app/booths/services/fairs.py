@@ -108,7 +108,7 @@ def _check_setup(event: Event, data: FairSetupData) -> list[tuple[str, str]]:
         errors.append(("waitlist_mode", str(_l("Unknown waitlist mode."))))
     if not isinstance(data.offer_hours, int) or not 1 <= data.offer_hours <= MAX_OFFER_HOURS:
         errors.append(("offer_hours", str(_l(
-            "An offer runs for 1 to %(max)s hours.", max=MAX_OFFER_HOURS))))
+            "An offer runs for one hour at least and two weeks at most."))))
     return errors
 
 

@@ -61,7 +61,7 @@ def set_stands(event: Event, actor: User, wanted: dict[int, str | None]) -> int:
         stand = normalise_stand(text)
         if stand and len(stand) > MAX_STAND:
             problems.append((booking_id, str(_l(
-                "A stand number has at most %(max)s characters.", max=MAX_STAND))))
+                "A stand number has at most 40 characters."))))
             continue
         cleaned[booking_id] = stand
     final = {booking_id: booking.stand for booking_id, booking in confirmed.items()}
