@@ -31,7 +31,7 @@ from app.booths.forms import (
     MembersForm,
     StandsUploadForm,
 )
-from app.booths.manage_views import INVALID, STATUS_ORDER, bp, industry_labels, managed_event
+from app.booths.manage_base import INVALID, STATUS_ORDER, bp, industry_labels, managed_event
 from app.booths.models import Booking, BoothCategory, booking_occupations, network_members
 from app.calendar.models import Event
 from app.extensions import db

@@ -1,4 +1,6 @@
-"""Organisers' booth pages of a fair: set-up, categories, bookings and exports.
+"""Organisers' booth pages of a fair: set-up, categories, adding a booking by hand and
+exports (the bookings page is ``manage_bookings``; both on the blueprint of
+``manage_base``).
 
 The views translate forms to ``booths.services`` calls and commit; every rule (window,
 capacity, waitlist, who may do what) lives in the services.
@@ -9,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -23,7 +24,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.accounts.models import Company
-from app.booths import exports
+from app.booths import (
+    exports,
+    manage_bookings,  # noqa: F401  (its pages are on this blueprint)
+)
 from app.booths import services as booths
 from app.booths.codes import BOOKING_STATUSES, DEFAULT_OFFER_HOURS
 from app.booths.forms import (
@@ -32,57 +36,23 @@ from app.booths.forms import (
     FairSetupForm,
     ManualBookingForm,
 )
-from app.booths.labels import labels
+from app.booths.manage_base import (
+    CATEGORY_FIELDS,
+    CSV_TYPE,
+    INVALID,
+    SETUP_FIELDS,
+    STATUS_ORDER,
+    XLSX_TYPE,
+    bp,
+    event_category,
+    industry_labels,
+    managed_event,
+)
 from app.booths.models import Booking, BoothCategory, BoothSetup
-from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
-from app.reference.models import Industry
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
-
-bp = Blueprint("manage_booths", __name__)
-bp.context_processor(labels)
-
-INVALID = 422
-# Statuses in the order the organisers' pages show them.
-STATUS_ORDER = ("pending", "offered", "confirmed", "waitlisted", "applied", "rejected",
-                "cancelled", "declined", "expired")
-# The setup form's fields that a service error names differently.
-SETUP_FIELDS = {"opens_at": "opens_time", "closes_at": "closes_time",
-                "setup_starts_at": "setup_time", "teardown_ends_at": "teardown_time",
-                "priority_groups": "priority_3"}
-CATEGORY_FIELDS = {"price_cents": "price"}
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def managed_event(event_id: int) -> Event:
-    """The event if the user runs its booth sign-up: 404 when they may not even see it,
-    403 when they see it but belong to another organisation."""
-    if not (current_user.is_organiser or current_user.is_admin):
-        abort(403)
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    if not booths.can_manage(current_user, event):
-        abort(403)
-    return event
-
-
-def event_booking(event: Event, booking_id: int) -> Booking:
-    booking = booths.visible_booking(current_user, booking_id)
-    if booking is None or booking.event_id != event.id:
-        abort(404)
-    return booking
-
-
-def event_category(event: Event, category_id: int) -> BoothCategory:
-    category = db.session.get(BoothCategory, category_id) if 0 < category_id < 2**31 else None
-    if category is None or category.event_id != event.id:
-        abort(404)
-    return category
-
 
 # --- organisers: the booth page of a fair ------------------------------------------------
 
@@ -165,11 +135,6 @@ def render_manage(event: Event, *, setup_form: FairSetupForm | None = None,
         seed_fingerprint=booths.seed_fingerprint(setup.lottery_seed) if setup else None,
         now=now_utc(),
     ), status
-
-
-def industry_labels() -> dict[str, str]:
-    return {industry.code: industry.label for industry in db.session.execute(
-        select(Industry).order_by(Industry.code)).scalars()}
 
 
 @bp.get("/manage/events/<int:event_id>/booths")
@@ -335,7 +300,3 @@ def exhibitor_list(event_id: int):
     return render_template("booths/print.html", event=event, bookings=bookings,
                            setup=booths.setup_of(event), printed_at=now_utc())
 
-
-
-# The bookings page of a fair and the organiser's network members use this blueprint too.
-from app.booths import manage_bookings  # noqa: E402, F401
