@@ -134,6 +134,9 @@ def load_config(instance_path: Path) -> dict:
     settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'messekalender.sqlite'}"
     )
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no server that could drop the connection: no ping before each use.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}
     settings["SECRET_KEY"] = _secret_key(instance_path, production)
     for name in ("BASE_URL", "SMTP_URL", "CALENDARS_DIR", "TIMEZONE", "FEED_ACCESS_LOG"):
         if value := os.environ.get(name):

@@ -86,15 +86,15 @@ def booth_notifications_job(app: Flask) -> int | None:
     """Settle the bookings of cancelled fairs, queue the 7-day reminders and the final
     exhibitor lists that are due (each once: the services mark what they queued and the
     outbox refuses a second copy)."""
-    from app.booths import notifications
+    from app.booths import scheduled
     from app.extensions import db
 
     with app.app_context(), single_instance("booth-notifications") as allowed:
         if not allowed:
             return None
         now = now_utc()
-        queued = (notifications.due_fair_cancellations(now) + notifications.due_reminders(now)
-                  + notifications.due_final_lists(now))
+        queued = (scheduled.due_fair_cancellations(now) + scheduled.due_reminders(now)
+                  + scheduled.due_final_lists(now))
         db.session.commit()
         logger.info("booth-notifications: %d messages queued", queued)
         return queued
@@ -115,6 +115,28 @@ def class_visits_job(app: Flask) -> int | None:
         logger.info("class-visits: %d holds expired, %d messages queued", report.expired,
                     report.queued)
         return report.queued
+
+
+def booth_offers_job(app: Flask) -> int | None:
+    """Allocate the lottery fairs whose registration closed, end the waitlist offers
+    whose time ran out (each passes to the next company) and remind of offers that end
+    soon. One commit per fair and per offer: no category stays locked longer."""
+    from app.booths import services as booths
+    from app.extensions import db
+
+    with app.app_context(), single_instance("booth-offers") as allowed:
+        if not allowed:
+            return None
+        now = now_utc()
+        done = booths.due_allocations(now)
+        db.session.commit()
+        for booking_id in booths.due_offers(now):
+            done += booths.expire_offer(booking_id, now)
+            db.session.commit()
+        done += booths.remind_offers(now)
+        db.session.commit()
+        logger.info("booth-offers: %d allocations, expiries and reminders", done)
+        return done
 
 
 def deliver_outbox_job(app: Flask) -> object | None:
@@ -257,6 +279,14 @@ JOBS: tuple[Job, ...] = (
         trigger_args={"minutes": 5},
         description=("Free the places of unconfirmed class registrations; settle class "
                      "visits of cancelled fairs; queue class-visit reminders"),
+    ),
+    Job(
+        id="booth-offers",
+        func=booth_offers_job,
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description=("Allocate lottery fairs at registration close; expire and remind "
+                     "waitlist offers"),
     ),
     Job(
         id="deliver-outbox",

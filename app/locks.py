@@ -8,9 +8,9 @@ slots): the rows that hold the counters, locked for the rest of the transaction.
   database's single write lock is taken *before* the first read, so the reads and the
   writes of a change are one serialised unit (pysqlite would otherwise start the
   transaction lazily at the first write, after the reads). Waiting writers sleep in
-  SQLite's busy handler (``BUSY_TIMEOUT_MS``) and ``BEGIN IMMEDIATE`` is retried when it
-  still reports "database is locked" — nothing has happened in that transaction yet, so a
-  retry is safe.
+  SQLite's busy handler (``extensions.SQLITE_BUSY_TIMEOUT_MS``, set on every connection)
+  and ``BEGIN IMMEDIATE`` is retried when it still reports "database is locked" — nothing
+  has happened in that transaction yet, so a retry is safe.
 
 Decisions are made only on what was read after the lock.
 """
@@ -26,7 +26,6 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 
-BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
 
 Row = TypeVar("Row")
@@ -52,7 +51,6 @@ def begin_immediate() -> None:
     raw = connection.connection.driver_connection
     if raw.in_transaction:
         return
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     for attempt in range(LOCK_RETRIES):
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -15,3 +15,9 @@ events_presenting_occupations = _signals.signal("events-presenting-occupations",
 Sent by the calendar's occupation filter with ``occupation_ids``; the one receiver returns
 a SELECT of the ids of events where a confirmed exhibitor presents one of them.
 """)
+
+render_outbox_message = _signals.signal("render-outbox-message", doc="""
+Sent by the outbox with the template name as sender and ``params``, ``language`` and
+``queued_at``; the area that owns the template (it connected for that sender) returns an
+``app.outbox.services.Rendered``, or None when there is nothing to send any more.
+""")

@@ -88,12 +88,14 @@ def default_workers() -> int:
     return min(2 * multiprocessing.cpu_count() + 1, 12)
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
-    """gunicorn with the production settings on ``HOST:port``; returns once /healthz answers."""
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path,
+                   config: Path | str = "deploy/gunicorn.conf.py") -> subprocess.Popen:
+    """gunicorn with the production settings on ``HOST:port``; returns once /healthz answers.
+    ``config`` may be a file that extends the production one (e.g. with a probe)."""
     env = env | {"GUNICORN_BIND": f"{HOST}:{port}", "WEB_CONCURRENCY": str(workers),
                  "GUNICORN_LOGLEVEL": "warning"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+        [sys.executable, "-m", "gunicorn", "-c", str(config),
          "--access-logfile", "/dev/null", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

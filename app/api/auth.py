@@ -7,12 +7,12 @@ token.
 
 from __future__ import annotations
 
-from flask import request
+from flask import after_this_request, request
 
-from app.accounts.auth import user_for_token
+from app.accounts.auth import token_touched, user_for_token
 from app.accounts.models import User
 from app.api.errors import api_abort
-from app.extensions import db
+from app.extensions import commit_as_written, db
 
 # OpenAPI security requirements: reading works with or without a token.
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
@@ -36,8 +36,26 @@ def token_user() -> User | None:
     if user is None:
         api_abort(401, "invalid_token", "The token is unknown, revoked or its user inactive.",
                   headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
-    db.session.commit()  # keep last_used_at even if the request fails later
+    if token_touched():
+        _keep_touch()
     return user
+
+
+def _keep_touch() -> None:
+    """Commit the hourly ``last_used_at`` of the token. SQLite: at once (its database-wide
+    write lock must not be held from here on). PostgreSQL: with the request's own
+    transaction, when the answer is ready (a commit of its own would end the request's
+    transaction, and the next one costs the pool another ping); a request that fails
+    rolls it back, and the next one records it."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        commit_as_written()
+        return
+
+    @after_this_request
+    def commit_touch(response):
+        if response.status_code < 400:
+            commit_as_written()
+        return response
 
 
 def editor() -> User:

@@ -22,7 +22,7 @@ from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
 from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
 from app.booths.models import Booking, BoothCategory
-from app.extensions import db
+from app.extensions import commit_as_written, db
 from app.time import now_utc
 
 booth_events_blp = Blueprint(
@@ -104,7 +104,9 @@ class BookingSchema(ma.Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True, validate=OneOf(list(BOOKING_STATUSES)), metadata={
         "description": "`confirmed`, `pending` (awaiting the organiser's approval; the "
-        "place is kept), `waitlisted`, `rejected` or `cancelled`."})
+        "place is kept), `offered` (a freed place, kept until `offer_expires_at`), "
+        "`waitlisted`, `applied` (a lottery fair, before its allocation), `rejected`, "
+        "`cancelled`, `declined` or `expired` (an offer)."})
     waitlist_position = fields.Integer(required=True, allow_none=True, metadata={
         "description": "1 = next in line; null unless waitlisted."})
     event = fields.Nested(EventRefSchema, required=True)
@@ -118,6 +120,14 @@ class BookingSchema(ma.Schema):
     created_at = LocalDateTime(required=True)
     decided_at = LocalDateTime(required=True, allow_none=True)
     cancelled_at = LocalDateTime(required=True, allow_none=True)
+    offer_expires_at = LocalDateTime(required=True, allow_none=True, metadata={
+        "description": "An `offered` place is kept until then: accept or decline it."})
+    stand = fields.String(required=True, allow_none=True, metadata={
+        "description": "The stand number of a confirmed booking, e.g. `Halle 2, Stand 14`."})
+    reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "The organiser's reason for a rejection or cancellation."})
+    invoice_address = fields.String(required=True)
+    order_number = fields.String(required=True)
 
     @ma.pre_dump
     def _plain(self, booking: Booking, **kwargs):
@@ -129,7 +139,9 @@ class BookingSchema(ma.Schema):
             "staff_count": booking.staff_count, "power_needs": booking.power_needs,
             "occupations": booking.occupations, "remarks": booking.remarks,
             "created_at": booking.created_at, "decided_at": booking.decided_at,
-            "cancelled_at": booking.cancelled_at,
+            "cancelled_at": booking.cancelled_at, "offer_expires_at": booking.offer_expires_at,
+            "stand": booking.stand, "reason": booking.reason,
+            "invoice_address": booking.invoice_address, "order_number": booking.order_number,
         }
 
 
@@ -150,6 +162,15 @@ class BookingCreateSchema(ma.Schema):
         validate=Length(max=booths.MAX_OCCUPATIONS),
         metadata={"description": "Ids of the apprenticeship occupations you present."})
     remarks = Text(load_default="", validate=Length(max=booths.MAX_REMARKS))
+    invoice_address = fields.String(load_default="",
+                                    validate=Length(max=booths.MAX_INVOICE_ADDRESS))
+    order_number = Text(load_default="", validate=Length(max=booths.MAX_ORDER_NUMBER))
+
+
+class CancelSchema(ma.Schema):
+    """Organisers give the reason the company reads; a company cancels without one."""
+
+    reason = fields.String(load_default=None, validate=Length(max=booths.MAX_REASON))
 
 
 class EventBookingArgsSchema(ma.Schema):
@@ -221,15 +242,16 @@ def create_booking(fields: dict):
     the fair (`already_booked`).
     """
     user = _company_user()
-    category = db.session.get(BoothCategory, fields["category_id"])
+    category = booths.bookable_category(fields["category_id"])
     if category is None or not booths.can_book_category(user, category):
         api_abort(422, fields={"category_id": ["Unknown booth category."]})
     details = booths.BookingDetails(
         staff_count=fields["staff_count"], power_needs=fields["power_needs"],
         occupation_ids=list(fields["occupations"]), remarks=fields["remarks"],
+        invoice_address=fields["invoice_address"], order_number=fields["order_number"],
     )
     booking = booths.book(user.company, category, details, user, now_utc())
-    db.session.commit()
+    commit_as_written()
     location = url_for("bookings.get_booking", booking_id=booking.id, _external=True)
     return booking, 201, {"Location": location}
 
@@ -256,17 +278,49 @@ def get_booking(booking_id: int):
 
 
 @bookings_blp.post("/<int:booking_id>/cancel")
+@bookings_blp.arguments(CancelSchema, required=False)
+@bookings_blp.response(200, BookingSchema)
+@documented_errors(bookings_blp, 400, 401, 403, 404, 409, 413, 415, 422)
+@bookings_blp.doc(security=TOKEN)
+@in_english
+def cancel_booking(fields: dict, booking_id: int):
+    """Cancel a booking. Companies cancel until registration closes, organisers at any
+    time with a `reason` (the company reads it). The freed place goes to the first
+    waitlisted booking of the category at once (or is offered to it).
+    """
+    user = _require_token()
+    booking = _visible_booking(booking_id, user)
+    booths.cancel(booking, user, now_utc(), reason=(fields or {}).get("reason"))
+    db.session.commit()
+    return booking
+
+
+@bookings_blp.post("/<int:booking_id>/accept")
 @bookings_blp.response(200, BookingSchema)
 @documented_errors(bookings_blp, 400, 401, 403, 404, 409, 413, 415)
 @bookings_blp.doc(security=TOKEN)
 @in_english
-def cancel_booking(booking_id: int):
-    """Cancel a booking. Companies cancel until registration closes, organisers at any
-    time. The freed place goes to the first waitlisted booking of the category at once.
-    """
-    user = _require_token()
+def accept_offer(booking_id: int):
+    """Accept the place offered to your company (status `offered`) before
+    `offer_expires_at`: it is confirmed (or pending when the fair needs approval).
+    409 `offer_expired` or `not_offered` when the offer is over."""
+    user = _company_user()
     booking = _visible_booking(booking_id, user)
-    booths.cancel(booking, user, now_utc())
+    booths.accept_offer(booking, user, now_utc())
+    db.session.commit()
+    return booking
+
+
+@bookings_blp.post("/<int:booking_id>/decline")
+@bookings_blp.response(200, BookingSchema)
+@documented_errors(bookings_blp, 400, 401, 403, 404, 409, 413, 415)
+@bookings_blp.doc(security=TOKEN)
+@in_english
+def decline_offer(booking_id: int):
+    """Decline the place offered to your company; it passes to the next company."""
+    user = _company_user()
+    booking = _visible_booking(booking_id, user)
+    booths.decline_offer(booking, user, now_utc())
     db.session.commit()
     return booking
 

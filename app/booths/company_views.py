@@ -1,8 +1,10 @@
-"""Companies' booth pages: the booking form of a fair, "My bookings" and the
-company's calendar subscription.
+"""Companies' booth pages: the booking form of a fair, "My bookings" (every booking at
+every organiser's fairs), a booking with its offer to accept or decline, the company's
+calendar subscription; and the public page of a fair's allocation.
 
 Every rule lives in ``booths.services``. A booking a user may not see is a 404, exactly
-like one that does not exist.
+like one that does not exist. Cancelling and declining ask first (a page without
+JavaScript, a dialog with it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from app.accounts.models import Company
 from app.accounts.security import audit
 from app.booths import feed
 from app.booths import services as booths
-from app.booths.forms import ActionForm, BookingForm
+from app.booths.codes import PRIORITY_GROUPS
+from app.booths.forms import (
+    ActionForm,
+    BookingForm,
+    ConfirmForm,
+)
 from app.booths.labels import labels
 from app.booths.models import Booking, BoothSetup
 from app.calendar import services as calendar
@@ -83,16 +90,17 @@ def my_bookings():
 
 def render_my_bookings(company: Company, feed_token: str | None = None):
     """The "My bookings" page; ``feed_token`` is a just-created subscription, shown once."""
-    bookings = db.session.execute(booths.company_bookings(company)).scalars().all()
+    bookings = booths.company_overview(company)
+    clashes = booths.same_day(bookings)
     now = now_utc()
-    setups = {booking.event_id: db.session.get(BoothSetup, booking.event_id)
-              for booking in bookings}
+    setups = {booking.event_id: booking.category.setup for booking in bookings}
     booked = {booking.event_id for booking in bookings if booking.is_active}
     feed_url = (url_for("company_feed.company_feed", token=feed_token, _external=True)
                 if feed_token else None)
     return render_template(
         "booths/my_bookings.html", company=company, bookings=bookings, setups=setups,
         fairs=open_fairs(now), booked=booked, now=now, action_form=ActionForm(formdata=None),
+        same_day=clashes, clash_ids={b.id for found in clashes.values() for b in found},
         feed_url=feed_url,
         webcal_url="webcal://" + feed_url.split("://", 1)[-1] if feed_url else None,
         feed_active=None if feed_token else feed.active_feed_token(company))
@@ -174,7 +182,9 @@ def book(event_id: int):
             details = booths.BookingDetails(
                 staff_count=form.staff_count.data, power_needs=form.power_needs.data or "",
                 occupation_ids=list(form.occupations.data or []),
-                remarks=form.remarks.data or "")
+                remarks=form.remarks.data or "",
+                invoice_address=form.invoice_address.data or "",
+                order_number=form.order_number.data or "")
             try:
                 booking = booths.book(company, category, details, current_user, now)
             except booths.BookingError as error:
@@ -187,26 +197,38 @@ def book(event_id: int):
     elif form.is_submitted():
         status = 409
     return render_template("booths/book.html", event=event, setup=setup, form=form,
-                           categories=categories, closed=closed), status
+                           categories=categories, closed=closed,
+                           rules=booths.allocation_rules(setup)), status
 
 
 @bp.get("/booths/bookings/<int:booking_id>")
 @login_required
 def booking(booking_id: int):
-    """One of the company's bookings: what happened and what comes next."""
+    """One of the company's bookings: what happened and what comes next (an offer to
+    accept or decline, the stand, the deadlines)."""
     found = own_booking(booking_id)
+    return render_booking(found)
+
+
+def render_booking(found: Booking, status: int = 200):
     setup = db.session.get(BoothSetup, found.event_id)
     return render_template("booths/booking.html", booking=found, setup=setup,
                            now=now_utc(), new=request.args.get("new") == "1",
-                           action_form=ActionForm(formdata=None))
+                           action_form=ActionForm(formdata=None),
+                           confirm_form=ConfirmForm(formdata=None)), status
 
 
 @bp.post("/booths/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
+    """Cancel the company's booking; asks first (its place goes to the waitlist)."""
     found = own_booking(booking_id)
-    if not ActionForm().validate():
+    form = ConfirmForm()
+    if not form.validate():
         abort(400)
+    if not form.is_confirmed:
+        return render_template("booths/confirm_cancel.html", booking=found, form=form,
+                               step="cancel")
     try:
         booths.cancel(found, current_user, now_utc())
     except booths.BookingError as error:
@@ -217,3 +239,66 @@ def cancel(booking_id: int):
         flash(_("Your booking for “%(event)s” is cancelled.", event=found.event.title),
               "success")
     return redirect(url_for("booths.my_bookings"))
+
+
+@bp.post("/booths/bookings/<int:booking_id>/accept")
+@login_required
+def accept(booking_id: int):
+    """Take the place offered from the waitlist (before its deadline)."""
+    found = own_booking(booking_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        booths.accept_offer(found, current_user, now_utc())
+    except booths.BookingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("booths.booking", booking_id=found.id))
+    db.session.commit()
+    flash(_("You have accepted the place at “%(event)s”.", event=found.event.title),
+          "success")
+    return redirect(url_for("booths.booking", booking_id=found.id))
+
+
+@bp.post("/booths/bookings/<int:booking_id>/decline")
+@login_required
+def decline(booking_id: int):
+    """Decline the offered place; asks first (it passes to the next company)."""
+    found = own_booking(booking_id)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    if not form.is_confirmed:
+        return render_template("booths/confirm_cancel.html", booking=found, form=form,
+                               step="decline")
+    try:
+        booths.decline_offer(found, current_user, now_utc())
+    except booths.BookingError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("You have declined the place at “%(event)s”.", event=found.event.title),
+              "success")
+    return redirect(url_for("booths.booking", booking_id=found.id))
+
+
+# --- a fair's allocation, public ---------------------------------------------------------
+
+
+@bp.get("/booths/events/<int:event_id>/allocation")
+def allocation(event_id: int):
+    """A lottery fair's rules, and once allocated its seed and drawn order — by
+    application number, without company names (each company knows its own number), so
+    anyone can recompute the order and nobody learns who else applied."""
+    event = db.get_or_404(Event, event_id)
+    if not calendar.can_view(current_user, event):
+        abort(404)
+    setup = booths.setup_of(event)
+    rules = booths.allocation_rules(setup)
+    if rules is None:
+        abort(404)
+    drawn = booths.drawn_order(event) if setup.allocated_at else []
+    rows = [(booking, booths.draw_key(setup.lottery_seed, booking.id)) for booking in drawn]
+    return render_template("booths/allocation.html", event=event, setup=setup, rules=rules,
+                           rows=rows, groups=PRIORITY_GROUPS)

@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 
 from app.booths.codes import BOOKING_STATUSES
 from app.booths.models import Booking
+from app.booths.services import event_bookings
 from app.calendar.models import Event
 from app.extensions import db
+from app.i18n import format_euros
 from app.spreadsheets import csv_bytes, neutralise, xlsx_bytes
 
 __all__ = ["exhibitor_rows", "exhibitors_csv", "exhibitors_xlsx", "neutralise"]
@@ -19,11 +21,10 @@ __all__ = ["exhibitor_rows", "exhibitors_csv", "exhibitors_xlsx", "neutralise"]
 def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
         -> tuple[list[str], list[list[object]]]:
     """Header and rows of the list: one row per booking, by company name."""
-    from app.booths.services import event_bookings
-
-    header = [_("Company"), _("Municipality"), _("Category"), _("Status"),
+    header = [_("Company"), _("Municipality"), _("Category"), _("Status"), _("Stand"),
               _("Waitlist position"), _("Staff"), _("Power needs"), _("Occupations"),
-              _("Remarks"), _("Contact e-mail"), _("Contact phone"), _("Website")]
+              _("Remarks"), _("Contact e-mail"), _("Contact phone"), _("Website"),
+              _("Invoice address"), _("Order number"), _("Price")]
     bookings: list[Booking] = list(db.session.execute(event_bookings(event, statuses))
                                    .scalars())
     bookings.sort(key=lambda booking: (booking.company.name.lower(), booking.id))
@@ -35,6 +36,7 @@ def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
             company.municipality.name if company.municipality else "",
             booking.category.name,
             str(BOOKING_STATUSES[booking.status]),
+            booking.stand or "",
             booking.waitlist_position or "",
             booking.staff_count,
             booking.power_needs,
@@ -43,6 +45,9 @@ def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
             company.contact_email or "",
             company.contact_phone or "",
             company.website or "",
+            booking.invoice_address,
+            booking.order_number,
+            format_euros(booking.category.price_cents),
         ])
     return header, rows
 

@@ -22,6 +22,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import icalendar
+from babel.dates import format_datetime
 from flask import Blueprint, Response, abort, current_app
 from sqlalchemy import select
 
@@ -30,13 +31,14 @@ from app.booths.codes import ACTIVE_STATUSES
 from app.booths.models import Booking, BoothSetup, CompanyFeedToken
 from app.calendar import ical
 from app.extensions import db
-from app.time import as_utc, now_utc
+from app.time import as_utc, now_utc, to_local
 
 bp = Blueprint("company_feed", __name__)
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 STATUS_TEXT = {"confirmed": "Gebucht (bestätigt)", "pending": "Angefragt (wartet auf Freigabe)",
-               "waitlisted": "Warteliste"}
+               "waitlisted": "Warteliste", "offered": "Platz angeboten",
+               "applied": "Beworben (Zuteilung folgt)"}
 # How stale "last fetched" may get: calendar apps poll often, one write an hour is enough.
 LAST_USED_PRECISION = timedelta(hours=1)
 
@@ -123,8 +125,13 @@ def render_company_feed(company: Company) -> bytes:
         status = STATUS_TEXT.get(booking.status, booking.status)
         if booking.status == "waitlisted":
             status += f", Platz {booking.waitlist_position}"
+        if booking.status == "offered":
+            until = to_local(booking.offer_expires_at)
+            status += f" bis {format_datetime(until, 'medium', locale='de_DE')}"
+        stand = f"\nStand: {booking.stand}" if booking.stand else ""
         component["DESCRIPTION"] = icalendar.vText(
-            f"Ihre Buchung: {status} – {booking.category.name}\n\n{component['DESCRIPTION']}")
+            f"Ihre Buchung: {status} – {booking.category.name}{stand}\n\n"
+            f"{component['DESCRIPTION']}")
         component["SUMMARY"] = icalendar.vText(f"{component['SUMMARY']} [{status}]")
     for booking in bookings:
         if booking.status == "confirmed":

@@ -10,9 +10,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -29,9 +31,25 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.booths.codes import APPROVAL_MODES, MAX_STAFF
-from app.booths.services import MAX_POWER_NEEDS, MAX_REMARKS
+from app.booths.codes import (
+    ALLOCATION_MODES,
+    APPROVAL_MODES,
+    DEFAULT_OFFER_HOURS,
+    MAX_OFFER_HOURS,
+    MAX_STAFF,
+    PRIORITY_GROUPS,
+    WAITLIST_MODES,
+)
+from app.booths.services import (
+    MAX_INVOICE_ADDRESS,
+    MAX_ORDER_NUMBER,
+    MAX_POWER_NEEDS,
+    MAX_REASON,
+    MAX_REMARKS,
+)
+from app.booths.services.stands import MAX_CSV_BYTES
 from app.forms import BaseForm, MultiCheckboxField, options
+from app.reference.codes import INDUSTRY_CODES
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
 PLEASE_CHOOSE = _l("– please choose –")
@@ -85,6 +103,37 @@ class FairSetupForm(BaseForm):
     setup_time = TimeField(_l("at"), validators=[Optional()])
     teardown_day = DateField(_l("Tear-down ends on"), validators=[Optional()])
     teardown_time = TimeField(_l("at"), validators=[Optional()])
+    allocation = RadioField(_l("Places go"), choices=options(ALLOCATION_MODES),
+                            default="first_come", validators=[InputRequired(CHOICE_MESSAGE)],
+                            invalid_choice_message=CHOICE_MESSAGE)
+    priority_1 = SelectField(_l("First priority"), choices=options(PRIORITY_GROUPS, blank="–"),
+                             default="", invalid_choice_message=CHOICE_MESSAGE)
+    priority_2 = SelectField(_l("Second priority"), choices=options(PRIORITY_GROUPS, blank="–"),
+                             default="", invalid_choice_message=CHOICE_MESSAGE)
+    priority_3 = SelectField(_l("Third priority"), choices=options(PRIORITY_GROUPS, blank="–"),
+                             default="", invalid_choice_message=CHOICE_MESSAGE)
+    waitlist_mode = RadioField(_l("When a place becomes free"),
+                               choices=options(WAITLIST_MODES), default="offer",
+                               validators=[InputRequired(CHOICE_MESSAGE)],
+                               invalid_choice_message=CHOICE_MESSAGE)
+    offer_hours = IntegerField(
+        _l("Hours to accept an offer"), default=DEFAULT_OFFER_HOURS,
+        validators=[InputRequired(_l("Please enter a whole number.")),
+                    NumberRange(1, MAX_OFFER_HOURS, _l("Please enter 1 to 336 hours."))],
+        render_kw={"min": 1, "max": MAX_OFFER_HOURS, "inputmode": "numeric"})
+
+    def priority_groups(self) -> list[str]:
+        return [field.data for field in (self.priority_1, self.priority_2, self.priority_3)
+                if field.data]
+
+    def quotas(self) -> dict[str, int]:
+        return {code: self[f"quota_{code}"].data for code in INDUSTRY_CODES
+                if self[f"quota_{code}"].data}
+
+    def validate_priority_3(self, field) -> None:
+        chosen = self.priority_groups()
+        if len(chosen) != len(set(chosen)):
+            raise ValidationError(_l("Please choose each priority group once."))
 
     def validate_setup_time(self, field) -> None:
         if bool(self.setup_day.data) != bool(field.data):
@@ -93,6 +142,13 @@ class FairSetupForm(BaseForm):
     def validate_teardown_time(self, field) -> None:
         if bool(self.teardown_day.data) != bool(field.data):
             raise ValidationError(_l("Please enter both date and time, or neither."))
+
+
+for _code in INDUSTRY_CODES:
+    setattr(FairSetupForm, f"quota_{_code}", IntegerField(
+        _code, validators=[Optional(), NumberRange(
+            1, MAX_CAPACITY, _l("Please enter a number of places from 1, or leave it empty."))],
+        render_kw={"min": 1, "inputmode": "numeric"}))
 
 
 class CategoryForm(BaseForm):
@@ -147,6 +203,14 @@ class BookingForm(BaseForm):
     occupations = MultiCheckboxField(_l("Apprenticeships you present"), coerce=int)
     remarks = TextAreaField(_l("Remarks"), validators=[Length(max=MAX_REMARKS)],
                             render_kw={"rows": 4, "maxlength": MAX_REMARKS})
+    invoice_address = TextAreaField(
+        _l("Invoice address"), validators=[Length(max=MAX_INVOICE_ADDRESS)],
+        description=_l("If the invoice goes to another address than the company's."),
+        render_kw={"rows": 3, "maxlength": MAX_INVOICE_ADDRESS, "autocomplete": "off"})
+    order_number = StringField(_l("Your order number"),
+                               validators=[Length(max=MAX_ORDER_NUMBER)],
+                               description=_l("Printed on the invoice, if you need one."),
+                               render_kw={"maxlength": MAX_ORDER_NUMBER})
 
 
 class ManualBookingForm(BaseForm):
@@ -176,4 +240,60 @@ class MoveForm(BaseForm):
 
 class ActionForm(BaseForm):
     """A button that changes something (approve, reject, cancel, delete): CSRF only."""
+
+
+class ConfirmForm(BaseForm):
+    """A destructive step, asked twice: without ``confirmed`` the page asks first (the
+    script sets it after a dialog, so the question is asked with and without JavaScript)."""
+
+    confirmed = HiddenField()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed.data == "1"
+
+
+BULK_ACTIONS = {"approve": _l("Approve"), "reject": _l("Reject"),
+                "move": _l("Move to another category"), "cancel": _l("Cancel")}
+# These ask for confirmation first; reject and cancel need a reason.
+DESTRUCTIVE = ("reject", "move", "cancel")
+
+
+class BulkForm(ConfirmForm):
+    """The organiser's action on the bookings ticked in the list, with one reason."""
+
+    booking_ids = MultiCheckboxField(_l("Bookings"), coerce=int,
+                                     validators=[InputRequired(_l("Please tick bookings."))])
+    action = SelectField(_l("Action"), choices=options(BULK_ACTIONS, blank=PLEASE_CHOOSE),
+                         validators=[InputRequired(CHOICE_MESSAGE)],
+                         invalid_choice_message=CHOICE_MESSAGE)
+    category_id = SelectField(_l("Move to"), coerce=lambda value: int(value) if value else None,
+                              validate_choice=False)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=MAX_REASON)],
+                           description=_l("The companies read it in their message, with your "
+                                          "contact."),
+                           render_kw={"rows": 3, "maxlength": MAX_REASON})
+
+    def validate_reason(self, field) -> None:
+        if self.action.data in ("reject", "cancel") and not (field.data or "").strip():
+            raise ValidationError(_l(
+                "Please give a reason; the companies read it in their message."))
+
+    def validate_category_id(self, field) -> None:
+        if self.action.data == "move" and field.data is None:
+            raise ValidationError(_l("Please choose the category to move to."))
+
+
+class StandsUploadForm(BaseForm):
+    """A CSV file of stand numbers."""
+
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Please choose a file.")),
+        FileSize(MAX_CSV_BYTES, message=_l("The file is larger than 512 KB."))])
+
+
+class MembersForm(BaseForm):
+    """The companies an organiser counts as members of its network."""
+
+    company_ids = MultiCheckboxField(_l("Members"), coerce=int)
 

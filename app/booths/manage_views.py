@@ -1,4 +1,6 @@
-"""Organisers' booth pages of a fair: set-up, categories, bookings and exports.
+"""Organisers' booth pages of a fair: set-up, categories, adding a booking by hand and
+exports (the bookings page is ``manage_bookings``; both on the blueprint of
+``manage_base``).
 
 The views translate forms to ``booths.services`` calls and commit; every rule (window,
 capacity, waitlist, who may do what) lives in the services.
@@ -6,11 +8,9 @@ capacity, waitlist, who may do what) lives in the services.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -24,71 +24,43 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.accounts.models import Company
-from app.booths import exports
+from app.booths import (
+    exports,
+    manage_bookings,  # noqa: F401  (its pages are on this blueprint)
+)
 from app.booths import services as booths
-from app.booths.codes import BOOKING_STATUSES
+from app.booths.codes import BOOKING_STATUSES, DEFAULT_OFFER_HOURS
 from app.booths.forms import (
     ActionForm,
     CategoryForm,
     FairSetupForm,
     ManualBookingForm,
-    MoveForm,
 )
-from app.booths.labels import labels
+from app.booths.manage_base import (
+    CATEGORY_FIELDS,
+    CSV_TYPE,
+    INVALID,
+    SETUP_FIELDS,
+    STATUS_ORDER,
+    XLSX_TYPE,
+    bp,
+    event_category,
+    industry_labels,
+    managed_event,
+)
 from app.booths.models import Booking, BoothCategory, BoothSetup
-from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
-
-bp = Blueprint("manage_booths", __name__)
-bp.context_processor(labels)
-
-INVALID = 422
-# Statuses in the order the organisers' page shows them.
-STATUS_ORDER = ("pending", "confirmed", "waitlisted", "rejected", "cancelled")
-# The setup form's fields that a service error names differently.
-SETUP_FIELDS = {"opens_at": "opens_time", "closes_at": "closes_time",
-                "setup_starts_at": "setup_time", "teardown_ends_at": "teardown_time"}
-CATEGORY_FIELDS = {"price_cents": "price"}
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def managed_event(event_id: int) -> Event:
-    """The event if the user runs its booth sign-up: 404 when they may not even see it,
-    403 when they see it but belong to another organisation."""
-    if not (current_user.is_organiser or current_user.is_admin):
-        abort(403)
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    if not booths.can_manage(current_user, event):
-        abort(403)
-    return event
-
-
-def event_booking(event: Event, booking_id: int) -> Booking:
-    booking = booths.visible_booking(current_user, booking_id)
-    if booking is None or booking.event_id != event.id:
-        abort(404)
-    return booking
-
-
-def event_category(event: Event, category_id: int) -> BoothCategory:
-    category = db.session.get(BoothCategory, category_id) if 0 < category_id < 2**31 else None
-    if category is None or category.event_id != event.id:
-        abort(404)
-    return category
-
 
 # --- organisers: the booth page of a fair ------------------------------------------------
 
 
 def setup_values(setup: BoothSetup | None, event: Event) -> dict:
     if setup is None:
-        return {"takes_exhibitors": True, "approval": "auto"}
+        return {"takes_exhibitors": True, "approval": "auto", "allocation": "first_come",
+                "waitlist_mode": "offer", "offer_hours": DEFAULT_OFFER_HOURS}
 
     def split(value: datetime | None) -> tuple:
         if value is None:
@@ -100,11 +72,16 @@ def setup_values(setup: BoothSetup | None, event: Event) -> dict:
     closes_day, closes_time = split(setup.closes_at)
     setup_day, setup_time = split(setup.setup_starts_at)
     teardown_day, teardown_time = split(setup.teardown_ends_at)
+    groups = list(setup.priority_groups or []) + ["", "", ""]
     return {"takes_exhibitors": setup.takes_exhibitors, "approval": setup.approval,
             "opens_day": opens_day, "opens_time": opens_time,
             "closes_day": closes_day, "closes_time": closes_time,
             "setup_day": setup_day, "setup_time": setup_time,
-            "teardown_day": teardown_day, "teardown_time": teardown_time}
+            "teardown_day": teardown_day, "teardown_time": teardown_time,
+            "allocation": setup.allocation, "waitlist_mode": setup.waitlist_mode,
+            "offer_hours": setup.offer_hours, "priority_1": groups[0],
+            "priority_2": groups[1], "priority_3": groups[2],
+            **{f"quota_{quota.industry_code}": quota.places for quota in setup.quotas}}
 
 
 def category_values(category: BoothCategory) -> dict:
@@ -132,27 +109,31 @@ def manual_form(event: Event, formdata=None) -> ManualBookingForm:
     return form
 
 
+def status_counts(event: Event) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Booking.status, func.count()).where(Booking.event_id == event.id)
+        .group_by(Booking.status)).all()
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
 def render_manage(event: Event, *, setup_form: FairSetupForm | None = None,
                   category_form: CategoryForm | None = None,
                   manual: ManualBookingForm | None = None, status: int = 200):
-    """The whole booth page of a fair; a failed form is passed in and keeps its input."""
+    """The booth page of a fair (set-up, allocation, categories, adding a booking by
+    hand); a failed form is passed in and keeps its input. The bookings have a page of
+    their own (``manage_bookings``)."""
     setup = booths.setup_of(event)
-    categories = booths.categories_of(event)
-    bookings = db.session.execute(booths.event_bookings(event)).scalars().all()
-    grouped: dict[int, dict[str, list[Booking]]] = defaultdict(lambda: defaultdict(list))
-    for booking in bookings:
-        grouped[booking.category_id][booking.status].append(booking)
-    move_choices = [(c.id, c.name) for c in categories]
     return render_template(
-        "booths/manage.html", event=event, setup=setup, categories=categories,
-        grouped=grouped, status_order=STATUS_ORDER, move_choices=move_choices,
-        counts={status: sum(1 for b in bookings if b.status == status)
-                for status in STATUS_ORDER},
+        "booths/manage.html", event=event, setup=setup, categories=booths.categories_of(event),
+        status_order=STATUS_ORDER, counts=status_counts(event),
         setup_form=setup_form or FairSetupForm(formdata=None,
                                                data=setup_values(setup, event)),
         category_form=category_form or CategoryForm(formdata=None),
-        manual_form=manual or manual_form(event),
-        action_form=ActionForm(formdata=None), now=now_utc(),
+        manual_form=manual or manual_form(event), industries=industry_labels(),
+        seed_fingerprint=booths.seed_fingerprint(setup.lottery_seed) if setup else None,
+        now=now_utc(),
     ), status
 
 
@@ -178,6 +159,9 @@ def save_setup(event_id: int):
                                  if form.setup_day.data else None),
                 teardown_ends_at=(local_to_utc(form.teardown_day.data, form.teardown_time.data)
                                   if form.teardown_day.data else None),
+                allocation=form.allocation.data, waitlist_mode=form.waitlist_mode.data,
+                offer_hours=form.offer_hours.data, priority_groups=form.priority_groups(),
+                quotas=form.quotas(),
             )
             booths.configure_fair(event, current_user, data, now_utc())
         except NonexistentLocalTime:
@@ -262,48 +246,6 @@ def delete_category(event_id: int, category_id: int):
     return redirect(url_for("manage_booths.manage", event_id=event.id) + "#categories")
 
 
-@bp.post("/manage/events/<int:event_id>/booths/bookings/<int:booking_id>/<action>")
-@login_required
-def booking_action(event_id: int, booking_id: int, action: str):
-    """Approve, reject, cancel or move one booking of the fair."""
-    event = managed_event(event_id)
-    booking = event_booking(event, booking_id)
-    name = booking.company.name
-    if action == "move":
-        form = MoveForm()
-        form.category_id.choices = [(c.id, c.name) for c in booths.categories_of(event)]
-    elif action in ("approve", "reject", "cancel"):
-        form = ActionForm()
-    else:
-        abort(404)
-    if not form.validate():
-        flash(_("Please choose one of the offered values."), "error")
-        return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
-    now = now_utc()
-    try:
-        if action == "approve":
-            booths.approve(booking, current_user, now)
-            message = _("The booking of %(company)s is confirmed.", company=name)
-        elif action == "reject":
-            booths.reject(booking, current_user, now)
-            message = _("The booking of %(company)s is rejected.", company=name)
-        elif action == "cancel":
-            booths.cancel(booking, current_user, now)
-            message = _("The booking of %(company)s is cancelled.", company=name)
-        else:
-            target = event_category(event, form.category_id.data)
-            booths.move(booking, target, current_user, now)
-            message = _("The booking of %(company)s is moved to %(category)s.",
-                        company=name, category=target.name)
-    except booths.BookingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
-
-
 @bp.post("/manage/events/<int:event_id>/booths/bookings")
 @login_required
 def add_by_hand(event_id: int):
@@ -323,7 +265,7 @@ def add_by_hand(event_id: int):
             db.session.commit()
             flash(_("The booking of %(company)s is entered: %(status)s.",
                     company=company.name, status=BOOKING_STATUSES[booking.status]), "success")
-            return redirect(url_for("manage_booths.manage", event_id=event.id) + "#bookings")
+            return redirect(url_for("manage_booths.bookings", event_id=event.id))
     return render_manage(event, manual=form, status=INVALID)
 
 

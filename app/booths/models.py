@@ -6,7 +6,8 @@ The database itself keeps the booking invariants (see ``services`` for the locki
   keeps it between 0 and the capacity, so no code path can oversell a category;
 * a partial unique index allows one *active* booking per company and fair (``event_id``
   is copied onto the booking for it, and a composite foreign key keeps the copy honest);
-* a waitlist position exists exactly for waitlisted bookings and is unique per category.
+* a waitlist position exists exactly for waitlisted bookings and is unique per category;
+* an offered place has a deadline; a stand number is used once per fair.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -31,7 +33,17 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Company, User
-from app.booths.codes import ACTIVE_STATUSES, APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
+from app.booths.codes import (
+    ACTIVE_STATUSES,
+    ALLOCATION_MODES,
+    APPROVAL_MODES,
+    BOOKING_STATUSES,
+    DEFAULT_OFFER_HOURS,
+    MAX_OFFER_HOURS,
+    MAX_STAFF,
+    MAX_STAND,
+    WAITLIST_MODES,
+)
 from app.calendar.models import Event
 from app.extensions import db
 from app.reference.models import Occupation
@@ -60,6 +72,9 @@ class BoothSetup(db.Model):
             " OR teardown_ends_at > setup_starts_at",
             name="setup_teardown",
         ),
+        CheckConstraint(one_of("allocation", ALLOCATION_MODES), name="allocation"),
+        CheckConstraint(one_of("waitlist_mode", WAITLIST_MODES), name="waitlist_mode"),
+        CheckConstraint(f"offer_hours BETWEEN 1 AND {MAX_OFFER_HOURS}", name="offer_hours"),
     )
 
     event_id: Mapped[int] = mapped_column(
@@ -78,8 +93,24 @@ class BoothSetup(db.Model):
     # Grows with every change of the set-up or tear-down time, so the companies' feeds
     # can give those entries a growing SEQUENCE (with the event's own, see ``feed``).
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # "first_come", or "lottery": applications during the window, allocated at its close.
+    allocation: Mapped[str] = mapped_column(String(12), default="first_come",
+                                            server_default="first_come")
+    # The organiser's ranking of priority groups (codes of ``PRIORITY_GROUPS``).
+    priority_groups: Mapped[list] = mapped_column(JSON, default=list)
+    # Drawn when the fair switches to a lottery; only its SHA-256 is shown until the
+    # allocation, then the seed itself, so anyone can check the drawn order.
+    lottery_seed: Mapped[str | None] = mapped_column(String(64))
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A freed place: an offer to the head of the waitlist, or a confirmation at once.
+    waitlist_mode: Mapped[str] = mapped_column(String(8), default="offer",
+                                               server_default="confirm")
+    offer_hours: Mapped[int] = mapped_column(Integer, default=DEFAULT_OFFER_HOURS,
+                                             server_default=str(DEFAULT_OFFER_HOURS))
 
     event: Mapped[Event] = relationship()
+    quotas: Mapped[list[BoothQuota]] = relationship(
+        order_by="BoothQuota.industry_code", cascade="all, delete-orphan")
     categories: Mapped[list[BoothCategory]] = relationship(
         primaryjoin="BoothSetup.event_id == foreign(BoothCategory.event_id)",
         order_by="BoothCategory.price_cents, BoothCategory.id",
@@ -89,6 +120,14 @@ class BoothSetup(db.Model):
     @property
     def needs_approval(self) -> bool:
         return self.approval == "manual"
+
+    @property
+    def is_lottery(self) -> bool:
+        return self.allocation == "lottery"
+
+    @property
+    def offers(self) -> bool:
+        return self.waitlist_mode == "offer"
 
     def is_open(self, now: datetime) -> bool:
         """Registration is open from ``opens_at`` (inclusive) to ``closes_at`` (exclusive)."""
@@ -126,6 +165,11 @@ class BoothCategory(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     event: Mapped[Event] = relationship()
+    # The fair's set-up (the same for every category of the fair).
+    setup: Mapped[BoothSetup | None] = relationship(
+        primaryjoin="BoothCategory.event_id == foreign(BoothSetup.event_id)",
+        viewonly=True, uselist=False,
+    )
 
     @property
     def places_free(self) -> int:
@@ -150,6 +194,10 @@ class Booking(db.Model):
         CheckConstraint(
             "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_at"
         ),
+        CheckConstraint("status <> 'offered' OR offer_expires_at IS NOT NULL",
+                        name="offer_expires_at"),
+        # A stand number once per fair (NULLs are distinct: bookings without one).
+        UniqueConstraint("event_id", "stand", name="uq_bookings_event_stand"),
         ForeignKeyConstraint(
             ["category_id", "event_id"],
             ["booth_categories.id", "booth_categories.event_id"],
@@ -193,6 +241,21 @@ class Booking(db.Model):
     )
     # Set when the 7-day reminder has been queued (the outbox key prevents doubles too).
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organiser's reason for a rejection or cancellation (told to the company).
+    reason: Mapped[str | None] = mapped_column(Text)
+    # A place offered from the waitlist: until when it may be accepted, and whether the
+    # reminder before that has been queued.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    offer_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Halle 2, Stand 14", for confirmed bookings.
+    stand: Mapped[str | None] = mapped_column(String(MAX_STAND))
+    # Billing details asked at booking.
+    invoice_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    order_number: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # An application's place in the allocation's drawn order (1 = drawn first) and the
+    # priority group it was drawn in (None: in none), both published.
+    draw_position: Mapped[int | None] = mapped_column(Integer)
+    draw_group: Mapped[str | None] = mapped_column(String(12))
 
     company: Mapped[Company] = relationship()
     category: Mapped[BoothCategory] = relationship(
@@ -215,6 +278,31 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
+
+
+class BoothQuota(db.Model):
+    """Places of a lottery fair kept for companies of one industry (at least this many
+    go to them while such applications are there)."""
+
+    __tablename__ = "booth_quotas"
+    __table_args__ = (CheckConstraint("places >= 1", name="places"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("booth_setups.event_id", ondelete="CASCADE"), primary_key=True)
+    industry_code: Mapped[str] = mapped_column(ForeignKey("industries.code"),
+                                               primary_key=True)
+    places: Mapped[int] = mapped_column(Integer)
+
+
+# The companies an organiser counts as members of its network: a priority group of the
+# allocation.
+network_members = Table(
+    "network_members",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class CompanyFeedToken(db.Model):

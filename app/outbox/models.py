@@ -1,6 +1,11 @@
 """Queued e-mails. A row is written in the same transaction as the change it reports, so
 a message is never lost; its unique ``key`` keeps the same message from being queued
-twice."""
+twice.
+
+A row is queued either rendered (subject and body) or as a ``template`` with the
+``params`` that describe the moment of the change; such a row is rendered after the
+commit, before it is sent (``app.outbox.services.render``), so that a busy transaction
+never spends its time on texts and attachments."""
 
 from __future__ import annotations
 
@@ -20,14 +25,19 @@ class OutboxMessage(db.Model):
         CheckConstraint("language IN ('de', 'en')", name="language"),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_outbox_messages_due", "sent_at", "next_attempt_at"),
+        CheckConstraint("template IS NOT NULL OR (subject IS NOT NULL AND body IS NOT NULL)",
+                        name="rendered_or_template"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2), default="de")
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    # NULL until a templated message is rendered.
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(60))
+    params: Mapped[dict | None] = mapped_column(JSON)
     attachment_name: Mapped[str | None] = mapped_column(String(120))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Extra header lines, e.g. List-Unsubscribe (checked by ``services.queue``).

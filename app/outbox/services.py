@@ -9,6 +9,12 @@ sends and marks the row sent. A worker that dies between sending and marking lea
 claim that expires after ``CLAIM_SECONDS``; the retry carries the same Message-ID, so the
 receiving side can recognise the duplicate, and a file already written is not written
 again. A failed delivery is retried with exponential back-off.
+
+Rendered late: ``queue_template`` keeps only a template name and its parameters (one
+INSERT for all recipients); the text and any attachment are made after the commit by the
+area that owns the template, asked through ``signals.render_outbox_message`` — by the
+delivery (``deliver_outbox`` renders a claimed row before it sends it) or by
+``render_pending``.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import signals
 from app.extensions import db
 from app.outbox.models import OutboxMessage
+from app.outbox.recipients import Recipient
 
 CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
@@ -52,9 +60,7 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     nothing typed by a user can add a header line.
     """
     _check_headers(headers)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage.__table__).values(
+    statement = _insert().values(
         key=key[:200], recipient=recipient, language=language, subject=subject[:300],
         body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
         attempts=0, next_attempt_at=now, headers=headers or None,
@@ -81,11 +87,8 @@ def queue_many(messages: list[Queued], now: datetime) -> set[str]:
         return set()
     for message in messages:
         _check_headers(message.headers)
-    table = OutboxMessage.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(
-        table.c.key)
+    statement = _insert().on_conflict_do_nothing(index_elements=["key"]).returning(
+        OutboxMessage.__table__.c.key)
     rows = [{"key": m.key[:200], "recipient": m.recipient, "language": m.language,
              "subject": m.subject[:300], "body": m.body, "attachment_name": None,
              "attachment": None, "created_at": now, "attempts": 0, "next_attempt_at": now,
@@ -97,6 +100,81 @@ def _check_headers(headers: dict[str, str] | None) -> None:
     for name, value in (headers or {}).items():
         if name not in EXTRA_HEADERS or _LINE_BREAK.search(value):
             raise ValueError(f"header {name!r} is not allowed or not a single line")
+
+
+def _insert():
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        OutboxMessage.__table__)
+
+
+# The templated insert of each dialect, built once (its cache key is kept).
+_TEMPLATED = {
+    name: module.insert(OutboxMessage.__table__)
+    .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def queue_template(key: str, recipients: list[Recipient], template: str, params: dict,
+                   now: datetime) -> int:
+    """Queue one message per recipient (key ``<key>:<recipient key>``), to be rendered
+    later from ``template`` and ``params`` (plain JSON values) in each recipient's
+    language. One statement; returns how many were new."""
+    if not recipients:
+        return 0
+    rows = [{"key": f"{key}:{recipient.key}"[:200], "recipient": recipient.email,
+             "language": recipient.language, "template": template, "params": params,
+             "created_at": now, "attempts": 0, "next_attempt_at": now}
+            for recipient in recipients]
+    statement = _TEMPLATED[db.session.get_bind().dialect.name]
+    return len(db.session.execute(statement, rows).all())
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a template's owner makes of it: the mail's text and an optional attachment."""
+
+    subject: str
+    body: str
+    attachment_name: str | None = None
+    attachment: bytes | None = None
+
+
+class RenderError(Exception):
+    """No area renders this template (or it failed): the row stays and is retried."""
+
+
+def render(message: OutboxMessage) -> bool:
+    """Fill in subject, body and attachment of a templated row (flushes; the caller
+    commits). Returns False when the owner says there is nothing to send any more (the
+    booking is gone): the row is then deleted."""
+    if message.body is not None:
+        return True
+    answers = [result for _receiver, result in signals.render_outbox_message.send(
+        message.template, params=message.params or {}, language=message.language,
+        queued_at=message.created_at)]
+    if not answers:
+        raise RenderError(f"no renderer for template {message.template!r}")
+    rendered = answers[0]
+    if rendered is None:
+        db.session.delete(message)
+        db.session.flush()
+        return False
+    message.subject, message.body = rendered.subject[:300], rendered.body
+    message.attachment_name, message.attachment = rendered.attachment_name, rendered.attachment
+    db.session.flush()
+    return True
+
+
+def render_pending(limit: int = 500) -> int:
+    """Render the templated rows not rendered yet, oldest first (flushes; the caller
+    commits). Returns how many were rendered."""
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.body.is_(None), OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id).limit(limit)
+    ).scalars().all()
+    return sum(1 for row in rows if render(row))
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -233,8 +311,13 @@ def deliver_outbox(now: datetime, *, transport: Transport | None = None,
             continue  # another worker has it
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         try:
+            if not render(message):
+                db.session.commit()
+                continue
+            db.session.commit()
             transport.send(build_email(message), message.id)
-        except (smtplib.SMTPException, OSError, ValueError) as error:
+        except (smtplib.SMTPException, OSError, ValueError, RenderError) as error:
+            db.session.rollback()
             db.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == message_id)
                 .values(claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:2000],

@@ -160,7 +160,8 @@ def event(event_id: int):
     district = db.session.get(District, found.venue.district_code)
     return render_template("calendar/event.html", event=found, district=district,
                            exhibitors=booth_exhibitors(found), viewer_booking=_own_booking(found),
-                           class_visits=visits.public_offer(found, now_utc()))
+                           class_visits=visits.public_offer(found, now_utc()),
+                           booth_rules=booths.allocation_rules(booths.setup_of(found)))
 
 
 def booth_exhibitors(event: Event) -> list:

@@ -7,13 +7,26 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts.models import Company, User
 from app.booths import services as booths
 from app.booths.models import Booking, BoothCategory
 from app.calendar.models import Event
 from app.extensions import db
+from app.outbox.models import OutboxMessage
+from app.outbox.services import render_pending
 from app.time import now_utc
+
+
+def outbox_messages(like: str = "%") -> list[OutboxMessage]:
+    """The outbox rows whose key is ``like``, rendered (as the delivery would) and
+    committed, oldest first."""
+    render_pending()
+    db.session.commit()
+    return list(db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.key.like(like)).order_by(OutboxMessage.id)
+    ).scalars())
 
 
 @pytest.fixture
@@ -29,16 +42,18 @@ def organiser(make_user, make_organisation) -> User:
 
 @pytest.fixture
 def fair(make_event, organiser, now) -> Callable[..., Event]:
-    """``fair(approval="auto", opens=-1 day, closes=fair start - 1 day)`` → a published
-    event of the organiser's organisation with its booth sign-up."""
+    """``fair(approval="auto", opens=-1 day, closes=fair start - 1 day,
+    waitlist_mode="confirm")`` → a published event of the organiser's organisation with
+    its booth sign-up (freed places confirmed at once unless ``waitlist_mode="offer"``)."""
 
     def make(title: str = "Ausbildungsmesse Siegen", *, approval: str = "auto",
              opens: timedelta = timedelta(days=-1), closes: datetime | None = None,
-             status: str = "published", **fields) -> Event:
+             status: str = "published", waitlist_mode: str = "confirm",
+             offer_hours: int = 48, **fields) -> Event:
         event = make_event(title, organisation=organiser.organisation, status=status, **fields)
         booths.configure_fair(event, organiser, booths.FairSetupData(
             opens_at=now + opens, closes_at=closes or event.starts_at - timedelta(days=1),
-            approval=approval,
+            approval=approval, waitlist_mode=waitlist_mode, offer_hours=offer_hours,
         ), now)
         db.session.commit()
         return event

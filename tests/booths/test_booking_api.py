@@ -150,11 +150,19 @@ def test_organisers_see_their_fairs_bookings_others_do_not(api, setup, make_user
     assert api.get(url + "?status=bogus", headers=setup["organiser"]).status_code == 422
 
 
-def test_organiser_can_cancel_a_booking_of_their_fair(api, setup):
+def test_organiser_can_cancel_a_booking_of_their_fair_with_a_reason(api, setup):
     booking = post_booking(api, setup["a"], setup["category"].id).get_json()
-    response = api.post(f"/api/v1/bookings/{booking['id']}/cancel",
-                        headers=setup["organiser"])
+    url = f"/api/v1/bookings/{booking['id']}/cancel"
+    for body in (None, {}, {"reason": "  "}, {"reason": "x" * 1001}):
+        refused = api.post(url, headers=setup["organiser"], json=body)
+        assert refused.status_code == 422, body
+    assert api.get(f"/api/v1/bookings/{booking['id']}",
+                   headers=setup["a"]).get_json()["status"] == "confirmed"
+    response = api.post(url, headers=setup["organiser"],
+                        json={"reason": "Die Halle ist kleiner als geplant."})
+    assert response.status_code == 200
     assert response.get_json()["status"] == "cancelled"
+    assert response.get_json()["reason"] == "Die Halle ist kleiner als geplant."
 
 
 def test_who_may_book(api, setup):
@@ -256,3 +264,34 @@ def test_booking_operations_are_documented(spec):
     assert "get" in paths["/api/v1/events/{event_id}/bookings"]
     assert "post" in paths["/api/v1/bookings/{booking_id}/cancel"]
     assert booths.MAX_REMARKS == 2000
+
+
+def test_billing_details_through_the_api(api, setup):
+    booking = post_booking(api, setup["a"], setup["category"].id,
+                           invoice_address="Beispielweg 1\n57072 Siegen",
+                           order_number="PO-17").get_json()
+    assert (booking["invoice_address"], booking["order_number"]) == (
+        "Beispielweg 1\n57072 Siegen", "PO-17")
+    assert booking["stand"] is None and booking["offer_expires_at"] is None
+    for bad in ({"order_number": "x" * 61}, {"order_number": "PO\n17"},
+                {"invoice_address": "x" * 501}, {"invoice_address": 5}):
+        assert post_booking(api, setup["b"], setup["category"].id, **bad).status_code == 422
+
+
+def test_accept_and_decline_offers_through_the_api(api, fair, category, company, token, now):
+    event = fair(waitlist_mode="offer")
+    place = category(event, capacity=1)
+    heads = [token(company(name)[1]) for name in ("Erste", "Zweite", "Dritte")]
+    ids = [post_booking(api, head, place.id).get_json()["id"] for head in heads]
+    assert api.post(f"/api/v1/bookings/{ids[0]}/cancel", headers=heads[0]).status_code == 200
+    offered = api.get(f"/api/v1/bookings/{ids[1]}", headers=heads[1]).get_json()
+    assert offered["status"] == "offered" and offered["offer_expires_at"]
+    assert api.post(f"/api/v1/bookings/{ids[1]}/accept", headers=heads[2]).status_code == 404
+    assert api.post(f"/api/v1/bookings/{ids[2]}/accept", headers=heads[2]).status_code == 409
+    declined = api.post(f"/api/v1/bookings/{ids[1]}/decline", headers=heads[1])
+    assert declined.get_json()["status"] == "declined"
+    accepted = api.post(f"/api/v1/bookings/{ids[2]}/accept", headers=heads[2])
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "confirmed"
+    again = api.post(f"/api/v1/bookings/{ids[2]}/accept", headers=heads[2])
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_offered"
+    assert api.post(f"/api/v1/bookings/{ids[2]}/decline").status_code == 401

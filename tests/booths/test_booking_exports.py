@@ -55,7 +55,7 @@ def test_csv_neutralises_every_hostile_cell(listed):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
     assert {name for name in names if name.startswith("'")} == {"'" + n for n in HOSTILE}
     ordentlich = next(row for row in rows if row[0] == "Ordentliche GmbH")
-    assert ordentlich[5] == "4"
+    assert ordentlich[6] == "4"
 
 
 def test_xlsx_has_no_formulas(listed):
@@ -70,5 +70,5 @@ def test_xlsx_has_no_formulas(listed):
                 assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
     names = {row[0] for row in values}
     assert "'" + HOSTILE[0] in names
-    staff = {row[0]: row[5] for row in values}
+    staff = {row[0]: row[6] for row in values}
     assert staff["Ordentliche GmbH"] == 4  # numbers stay numbers

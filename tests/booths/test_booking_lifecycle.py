@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from app.booths import services as booths
 from app.booths.models import Booking, BoothCategory
 from app.extensions import db
-from app.outbox.models import OutboxMessage
 from app.reference.models import Occupation
+from tests.booths.conftest import outbox_messages
 
 
 def statuses(category: BoothCategory) -> list[tuple[str, str, int | None]]:
@@ -61,9 +61,7 @@ def test_cancel_promotes_the_first_waitlisted_at_once(fair, category, company, b
     assert first.cancelled_at == now + timedelta(minutes=1)
     assert first.cancelled_by_id == first_user.id
     consistent(standard)
-    promoted_mail = db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.key.like(f"booking:{waiting[0].id}:promoted%"))
-    ).scalar_one()
+    [promoted_mail] = outbox_messages(f"booking:{waiting[0].id}:promoted%")
     assert "Beta AG" in promoted_mail.body and promoted_mail.attachment.startswith(b"BEGIN:")
 
 
@@ -101,7 +99,7 @@ def test_reject_frees_the_place_for_the_waitlist(fair, category, company, book, 
     standard = category(event, capacity=1)
     pending = book(*company("Alpha"), standard)
     waiting = book(*company("Beta"), standard)
-    booths.reject(pending, organiser, now)
+    booths.reject(pending, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert pending.status == "rejected"
     # In approval mode the promoted booking waits for the organiser too.
@@ -116,7 +114,7 @@ def test_reject_confirmed_is_refused(fair, category, company, book, organiser, n
     standard = category(fair(), capacity=1)
     confirmed = book(*company(), standard)
     with pytest.raises(booths.BookingError) as caught:
-        booths.reject(confirmed, organiser, now)
+        booths.reject(confirmed, organiser, now, reason="Die Branche ist schon vertreten.")
     assert caught.value.code == "not_rejectable"
 
 
@@ -266,7 +264,7 @@ def test_company_cannot_cancel_after_closing_but_organiser_can(
     with pytest.raises(booths.BookingError) as caught:
         booths.cancel(booking, user, closes)
     assert caught.value.code == "closed"
-    booths.cancel(booking, organiser, closes + timedelta(hours=1))
+    booths.cancel(booking, organiser, closes + timedelta(hours=1), reason="Auf Wunsch per Telefon.")
     assert booking.status == "cancelled"
 
 

@@ -9,9 +9,8 @@ from datetime import date, timedelta
 
 import icalendar
 import pytest
-from sqlalchemy import select
 
-from app.booths import notifications
+from app.booths import scheduled
 from app.booths import services as booths
 from app.booths.models import Booking, BoothCategory
 from app.calendar import services as calendar
@@ -19,14 +18,12 @@ from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.time import now_utc
 from tests.api.conftest import bearer, token_for  # noqa: F401
+from tests.booths.conftest import outbox_messages
 from tests.conftest import login
 
 
 def mails(booking: Booking, kind: str = "%") -> list[OutboxMessage]:
-    return list(db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.key.like(f"booking:{booking.id}:{kind}:%"))
-        .order_by(OutboxMessage.id)
-    ).scalars())
+    return outbox_messages(f"booking:{booking.id}:{kind}:%")
 
 
 def one(booking: Booking, kind: str) -> OutboxMessage:
@@ -51,7 +48,7 @@ def test_organiser_cancelling_tells_the_company_in_its_language(
     firm, user = company("Alpha GmbH", language="en")
     booking = book(firm, user, standard)
     waiting = book(*company("Beta AG"), standard)
-    booths.cancel(booking, organiser, now)
+    booths.cancel(booking, organiser, now, reason="Die Halle ist kleiner als geplant.")
     db.session.commit()
 
     message = one(booking, "cancelled_by_organiser")
@@ -194,9 +191,9 @@ def test_cancelling_the_fair_cancels_every_booking_and_tells_each_company(
     # Nobody was promoted into the freed places, and nothing is sent twice.
     assert all(mails(booking, "promoted") == [] for booking in bookings)
     assert booths.event_cancelled(event, now) == 0
-    assert notifications.due_fair_cancellations(now) == 0
+    assert scheduled.due_fair_cancellations(now) == 0
     # No reminder for a cancelled fair.
-    assert notifications.due_reminders(event.starts_at - timedelta(days=6)) == 0
+    assert scheduled.due_reminders(event.starts_at - timedelta(days=6)) == 0
 
 
 def test_cancelling_the_fair_on_the_page_tells_the_exhibitors_at_once(
@@ -211,7 +208,7 @@ def test_cancelling_the_fair_on_the_page_tells_the_exhibitors_at_once(
         booking = reload(booking)
         assert booking.status == "cancelled" and booking.cancelled_by_id == organiser.id
         assert "Zu wenige Anmeldungen" in one(booking, "fair_cancelled").body
-    assert notifications.due_fair_cancellations(now) == 0  # nothing left for the job
+    assert scheduled.due_fair_cancellations(now) == 0  # nothing left for the job
 
 
 def test_the_booth_job_settles_a_fair_cancelled_another_way(cancelled_setup, organiser, now):
@@ -221,13 +218,13 @@ def test_the_booth_job_settles_a_fair_cancelled_another_way(cancelled_setup, org
     calendar.change_status(event, organiser, "cancelled", reason="Zu wenige Anmeldungen",
                            now=now)
     db.session.commit()
-    assert notifications.due_fair_cancellations(now) == 4
+    assert scheduled.due_fair_cancellations(now) == 4
     db.session.commit()
     for booking in bookings:
         booking = reload(booking)
         assert booking.status == "cancelled" and booking.cancelled_by_id == organiser.id
         assert "Zu wenige Anmeldungen" in one(booking, "fair_cancelled").body
-    assert notifications.due_fair_cancellations(now) == 0
+    assert scheduled.due_fair_cancellations(now) == 0
 
 
 def test_cancelling_the_fair_through_the_api_tells_the_exhibitors_at_once(
@@ -246,7 +243,7 @@ def test_a_fair_cancelled_after_it_ended_cancels_quietly(fair, category, company
     booking = book(*company(), category(event))
     calendar.change_status(event, organiser, "cancelled", now=now_utc())
     db.session.commit()
-    assert notifications.due_fair_cancellations(event.ends_at + timedelta(days=1)) == 0
+    assert scheduled.due_fair_cancellations(event.ends_at + timedelta(days=1)) == 0
     db.session.commit()
     assert reload(booking).status == "cancelled"
     assert mails(booking, "fair_cancelled") == []
@@ -316,7 +313,7 @@ def test_a_reminder_names_the_real_distance(fair, category, company, book, langu
                                             before, subject):
     event = fair("Messe Siegen")
     booking = book(*company(language=language), category(event))
-    assert notifications.due_reminders(event.starts_at - before) == 1
+    assert scheduled.due_reminders(event.starts_at - before) == 1
     db.session.commit()
     message = one(booking, "reminder")
     assert (message.subject, message.language) == (subject, language)
@@ -332,7 +329,7 @@ def test_a_booking_placed_after_the_reminder_point_gets_no_reminder(
                               organiser, event.starts_at - timedelta(days=2))
     db.session.commit()
     assert one(late, "confirmed")  # the confirmation tells the date two days ahead
-    assert notifications.due_reminders(event.starts_at - timedelta(days=1)) == 1
+    assert scheduled.due_reminders(event.starts_at - timedelta(days=1)) == 1
     db.session.commit()
     assert len(mails(early, "reminder")) == 1
     assert mails(late, "reminder") == []
@@ -347,7 +344,7 @@ def test_a_promotion_in_approval_mode_says_it_awaits_approval(fair, category, co
     standard = category(event, capacity=1)
     first = book(*company("Alpha GmbH"), standard)
     waiting = book(*company("Beta AG", language="en"), standard)
-    booths.reject(first, organiser, now)
+    booths.reject(first, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert reload(waiting).status == "pending"
     message = one(waiting, "promoted")

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import func, select
 
-from app.booths import notifications
+from app.booths import scheduled
 from app.booths import services as booths
 from app.extensions import db
 from app.outbox.models import OutboxMessage
@@ -27,12 +27,11 @@ from app.outbox.services import (
     queue,
     retry_delay,
 )
+from tests.booths.conftest import outbox_messages
 
 
 def messages(like: str = "%") -> list[OutboxMessage]:
-    return list(db.session.execute(
-        select(OutboxMessage).where(OutboxMessage.key.like(like)).order_by(OutboxMessage.id)
-    ).scalars())
+    return outbox_messages(like)
 
 
 class FlakyHandler:
@@ -117,7 +116,7 @@ def test_waitlist_promotion_and_rejection_are_reported(fair, category, company, 
     second = book(second_firm, second_user, standard)
     [waitlisted] = messages(f"booking:{second.id}:waitlisted:%")
     assert "position 1" in waitlisted.subject
-    booths.reject(first, organiser, now)
+    booths.reject(first, organiser, now, reason="Die Branche ist schon vertreten.")
     db.session.commit()
     assert len(messages(f"booking:{first.id}:rejected:%")) == 1
     [promoted] = messages(f"booking:{second.id}:promoted:%")
@@ -227,10 +226,10 @@ def test_reminder_seven_days_before_once(fair, category, company, book):
     standard = category(event, capacity=1)
     confirmed = book(*company("Bestätigt GmbH"), standard)
     waiting = book(*company("Wartet GmbH"), standard)
-    assert notifications.due_reminders(event.starts_at - timedelta(days=8)) == 0
+    assert scheduled.due_reminders(event.starts_at - timedelta(days=8)) == 0
     due = event.starts_at - timedelta(days=6)
-    assert notifications.due_reminders(due) == 1
-    assert notifications.due_reminders(due + timedelta(hours=1)) == 0
+    assert scheduled.due_reminders(due) == 1
+    assert scheduled.due_reminders(due + timedelta(hours=1)) == 0
     db.session.commit()
     assert len(messages(f"booking:{confirmed.id}:reminder:%")) == 1
     assert messages(f"booking:{waiting.id}:reminder:%") == []
@@ -241,9 +240,9 @@ def test_final_exhibitor_list_at_closing_once(fair, category, company, book, org
     standard = category(event, capacity=2)
     book(*company("=Formel GmbH"), standard)
     closes = booths.setup_of(event).closes_at
-    assert notifications.due_final_lists(closes - timedelta(seconds=1)) == 0
-    assert notifications.due_final_lists(closes) == 1
-    assert notifications.due_final_lists(closes + timedelta(minutes=5)) == 0
+    assert scheduled.due_final_lists(closes - timedelta(seconds=1)) == 0
+    assert scheduled.due_final_lists(closes) == 1
+    assert scheduled.due_final_lists(closes + timedelta(minutes=5)) == 0
     db.session.commit()
     [final] = messages(f"final-list:{event.id}:%")
     assert final.recipient == organiser.email

@@ -11,7 +11,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.booths import notifications
+from app.booths import scheduled
 from app.booths import services as booths
 from app.booths.models import BoothSetup
 from app.clashes.explain import within_days
@@ -21,7 +21,7 @@ from tests.conftest import PASSWORD, login
 
 
 def final_list_body(now) -> str:
-    assert notifications.due_final_lists(now) >= 1
+    assert scheduled.due_final_lists(now) >= 1
     db.session.commit()
     message = db.session.execute(
         select(OutboxMessage).where(OutboxMessage.key.like("final-list:%"))).scalar_one()

@@ -26,6 +26,7 @@ def set_times(event, organiser, at, *, setup_hours: int = 3, teardown_hours: int
     setup = booths.setup_of(event)
     booths.configure_fair(event, organiser, booths.FairSetupData(
         opens_at=setup.opens_at, closes_at=setup.closes_at, approval=setup.approval,
+        waitlist_mode=setup.waitlist_mode,
         setup_starts_at=event.starts_at - timedelta(hours=setup_hours),
         teardown_ends_at=event.ends_at + timedelta(hours=teardown_hours)), at)
     db.session.commit()

@@ -92,7 +92,11 @@ def test_cancel_promotes_waitlisted(client, fair, category, company, book):
     second = book(b, b_user, cat)
     assert second.status == "waitlisted"
     login(client, a_user)
-    response = client.post(f"/booths/bookings/{first.id}/cancel")
+    # Without JavaScript the first click only asks; nothing changes yet.
+    asked = client.post(f"/booths/bookings/{first.id}/cancel")
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.text
+    assert db.session.get(Booking, first.id).status == "confirmed"
+    response = client.post(f"/booths/bookings/{first.id}/cancel", data={"confirmed": "1"})
     assert response.status_code == 302
     assert db.session.get(Booking, first.id).status == "cancelled"
     login(client, b_user)
@@ -108,7 +112,8 @@ def test_company_cannot_see_or_cancel_others(client, fair, category, company, bo
     theirs = book(a, a_user, cat)
     login(client, b_user)
     assert client.get(f"/booths/bookings/{theirs.id}").status_code == 404
-    assert client.post(f"/booths/bookings/{theirs.id}/cancel").status_code == 404
+    assert client.post(f"/booths/bookings/{theirs.id}/cancel",
+                       data={"confirmed": "1"}).status_code == 404
     assert client.get("/booths/bookings/99999999999").status_code == 404
     assert db.session.get(Booking, theirs.id).status == "confirmed"
     assert "Erste GmbH" not in client.get("/booths/").text

@@ -26,4 +26,4 @@ def test_demo_fairs_take_exhibitors_and_seeding_twice_adds_nothing(app, client):
     page = client.get(f"/manage/events/{setup.event_id}/booths")
     assert page.status_code == 200 and "Beispiel Metallbau GmbH" in page.text
     login(client, find_user("metallbau@messekalender.example"))
-    assert "booking-card" in client.get("/booths/").text
+    assert "company-bookings" in client.get("/booths/").text

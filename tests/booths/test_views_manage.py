@@ -26,7 +26,8 @@ def setup_form(event, **overrides) -> dict:
     data = {"takes_exhibitors": "y", "opens_day": opens.isoformat(), "opens_time": "08:00",
             "closes_day": closes.isoformat(), "closes_time": "18:00", "approval": "manual",
             "setup_day": start.date().isoformat(), "setup_time": "07:00",
-            "teardown_day": start.date().isoformat(), "teardown_time": "17:00"}
+            "teardown_day": start.date().isoformat(), "teardown_time": "17:00",
+            "allocation": "first_come", "waitlist_mode": "offer", "offer_hours": "48"}
     data.update(overrides)
     return data
 
@@ -114,23 +115,27 @@ def test_approve_reject_move_cancel(client, organiser, fair, category, company, 
     third = book(c, c_user, big)
     assert (first.status, second.status, third.status) == ("pending", "waitlisted", "pending")
     login(client, organiser)
-    page = client.get(f"/manage/events/{event.id}/booths")
+    page = client.get(f"/manage/events/{event.id}/booths/bookings")
     assert "Alpha GmbH" in page.text and "Beta AG" in page.text
-    base = f"/manage/events/{event.id}/booths/bookings"
+    bulk = f"/manage/events/{event.id}/booths/bookings/bulk"
 
-    assert client.post(f"{base}/{first.id}/approve").status_code == 302
+    assert client.post(bulk, data={"action": "approve", "booking_ids": [first.id]}
+                       ).status_code == 302
     assert db.session.get(Booking, first.id).status == "confirmed"
-    client.post(f"{base}/{third.id}/reject")
+    client.post(bulk, data={"action": "reject", "booking_ids": [third.id], "confirmed": "1",
+                            "reason": "Die Branche ist vertreten."})
     assert db.session.get(Booking, third.id).status == "rejected"
-    client.post(f"{base}/{first.id}/move", data={"category_id": big.id})
+    client.post(bulk, data={"action": "move", "booking_ids": [first.id], "confirmed": "1",
+                            "category_id": big.id})
     moved = db.session.get(Booking, first.id)
     assert (moved.category_id, moved.status) == (big.id, "confirmed")
     promoted = db.session.get(Booking, second.id)
     assert promoted.status == "pending"  # the freed place went to the waitlist's head
-    client.post(f"{base}/{first.id}/cancel")
+    client.post(bulk, data={"action": "cancel", "booking_ids": [first.id], "confirmed": "1",
+                            "reason": "Auf Wunsch."})
     assert db.session.get(Booking, first.id).status == "cancelled"
-    page = client.get(f"/manage/events/{event.id}/booths")
-    assert "wurde storniert" in page.text or "is cancelled" in page.text
+    page = client.get(f"/manage/events/{event.id}/booths/bookings")
+    assert "1 Buchung: Stornieren" in page.text or "1 booking: Cancel" in page.text
 
 
 def test_failed_action_is_flashed(client, organiser, fair, category, company, book):
@@ -141,16 +146,17 @@ def test_failed_action_is_flashed(client, organiser, fair, category, company, bo
     booking = book(a, a_user, cat)
     book(b, b_user, other)
     login(client, organiser)
-    response = client.post(
-        f"/manage/events/{event.id}/booths/bookings/{booking.id}/move",
-        data={"category_id": other.id}, follow_redirects=True)
+    bulk = f"/manage/events/{event.id}/booths/bookings/bulk"
+    response = client.post(bulk, data={"action": "move", "booking_ids": [booking.id],
+                                       "category_id": other.id, "confirmed": "1"},
+                           follow_redirects=True)
     assert "Voll" in response.text and "flash-error" in response.text
     assert db.session.get(Booking, booking.id).category_id == cat.id
-    unknown = client.post(f"/manage/events/{event.id}/booths/bookings/{booking.id}/move",
-                          data={"category_id": "999999"}, follow_redirects=True)
-    assert "flash-error" in unknown.text
-    assert client.post(f"/manage/events/{event.id}/booths/bookings/{booking.id}/explode"
-                       ).status_code == 404
+    unknown = client.post(bulk, data={"action": "move", "booking_ids": [booking.id],
+                                      "category_id": "999999", "confirmed": "1"})
+    assert unknown.status_code == 400
+    assert client.post(bulk, data={"action": "explode", "booking_ids": [booking.id]}
+                       ).status_code == 422
 
 
 def test_add_by_hand(client, organiser, fair, category, make_company):
@@ -229,8 +235,9 @@ def test_permissions_of_manage_pages(client, app, fair, category, make_user,
     login(client, other_org)
     for url in urls:
         assert client.get(url).status_code == 403
-    assert client.post(f"/manage/events/{event.id}/booths/bookings/{booking.id}/cancel"
-                       ).status_code == 403
+    assert client.post(f"/manage/events/{event.id}/booths/bookings/bulk",
+                       data={"action": "cancel", "booking_ids": [booking.id],
+                             "confirmed": "1", "reason": "x"}).status_code == 403
     assert db.session.get(Booking, booking.id).status == "confirmed"
     assert client.get("/manage/events/999999/booths").status_code == 404
     login(client, firm_user)

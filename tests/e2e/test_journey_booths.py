@@ -22,7 +22,8 @@ def test_last_place_waitlist_and_promotion(page: Page, make_organisation, make_u
     event = make_event(TITLE, organisation=chamber, town="Lüdenscheid", venue="Kulturhaus")
     now = now_utc()
     booths.configure_fair(event, organiser, booths.FairSetupData(
-        opens_at=now - timedelta(days=1), closes_at=event.starts_at - timedelta(days=2)), now)
+        opens_at=now - timedelta(days=1), closes_at=event.starts_at - timedelta(days=2),
+        waitlist_mode="confirm"), now)
     category = booths.add_category(event, organiser, booths.CategoryData(
         name="Reihenstand 6 m²", size_m2=6, price_cents=15000, capacity=2))
     early = make_company("Frühbucher GmbH", town="Iserlohn")
@@ -57,22 +58,24 @@ def test_last_place_waitlist_and_promotion(page: Page, make_organisation, make_u
     expect(page.locator(".booking-result h2")).to_contain_text("1")
     log_out(page)
 
-    # The first one cancels on its page.
+    # The first one cancels on its booking's page, and confirms the browser's question.
     log_in("ausbildung@erste-metall.example")
     page.goto("/booths/")
-    card = page.locator(".booking-card--confirmed")
-    expect(card).to_contain_text(TITLE)
-    card.locator("form[action$='/cancel'] button").click()
+    row = page.locator(".company-bookings__row--confirmed")
+    expect(row).to_contain_text(TITLE)
+    row.locator("a").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/cancel'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
-    expect(page.locator(".booking-card--cancelled")).to_be_visible()
+    expect(page.locator(".company-bookings__row--cancelled")).to_be_visible()
     log_out(page)
 
     # The second one has been promoted and sees it.
     log_in("azubi@zweite-technik.example")
     page.goto("/booths/")
-    expect(page.locator(".booking-card--confirmed")).to_contain_text(TITLE)
+    expect(page.locator(".company-bookings__row--confirmed")).to_contain_text(TITLE)
     expect(page.locator(".booking-status--confirmed")).to_be_visible()
-    expect(page.locator(".booking-card--waitlisted")).to_have_count(0)
+    expect(page.locator(".company-bookings__row--waitlisted")).to_have_count(0)
 
 
 def log_out(page: Page) -> None:
