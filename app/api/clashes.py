@@ -29,6 +29,7 @@ from app.api.schemas import (
     MAX_PAGE,
     MAX_PER_PAGE,
     EventCreateSchema,
+    Line,
     LocalDateTime,
     Text,
 )
@@ -117,7 +118,7 @@ class CheckInputSchema(EventCreateSchema):
     class Meta:
         exclude = ("status", "clash_acknowledgement")
 
-    title = Text(validate=Length(1, 200))
+    title = Line(validate=Length(1, 200))
     industries = fields.List(fields.String(), validate=Length(0, 7))
     event_id = fields.Integer(strict=True, validate=Range(1, MAX_ID), metadata={
         "description": "The event being edited: it is not compared with itself."})

@@ -123,9 +123,10 @@ def render_company_feed(company: Company) -> bytes:
         status = STATUS_TEXT.get(booking.status, booking.status)
         if booking.status == "waitlisted":
             status += f", Platz {booking.waitlist_position}"
-        component["DESCRIPTION"] = icalendar.vText(
-            f"Ihre Buchung: {status} – {booking.category.name}\n\n{component['DESCRIPTION']}")
-        component["SUMMARY"] = icalendar.vText(f"{component['SUMMARY']} [{status}]")
+        component["DESCRIPTION"] = ical.text(
+            f"Ihre Buchung: {status} – {booking.category.name}\n\n{component['DESCRIPTION']}",
+            multiline=True)
+        component["SUMMARY"] = ical.text(f"{component['SUMMARY']} [{status}]")
     for booking in bookings:
         if booking.status == "confirmed":
             for extra in _setup_entries(booking, company):
@@ -160,8 +161,9 @@ def _setup_entries(booking: Booking, company: Company) -> list[icalendar.Event]:
         extra.add("sequence", event.sequence + setup.sequence)
         extra.add("dtstart", as_utc(start))
         extra.add("dtend", as_utc(end))
-        extra.add("summary", f"{title}: {event.title}")
-        extra.add("description", f"{title} für {event.title} ({company.name}).")
+        extra.add("summary", ical.text(f"{title}: {event.title}"))
+        extra.add("description", ical.text(f"{title} für {event.title} ({company.name}).",
+                                           multiline=True))
         entries.append(extra)
     return entries
 

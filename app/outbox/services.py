@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.outbox.models import OutboxMessage
+from app.text import lines, one_line
 
 CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
@@ -48,7 +49,7 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage.__table__).values(
-        key=key[:200], recipient=recipient, language=language, subject=subject[:300],
+        key=key[:200], recipient=recipient, language=language, subject=one_line(subject)[:300],
         body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
         attempts=0, next_attempt_at=now,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
@@ -137,12 +138,12 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender()
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = one_line(message.subject)  # rows queued before it was cleaned
     email["Date"] = format_datetime(message.created_at)
     digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
     email["Message-ID"] = f"<{digest}@messekalender.outbox>"
     email["Content-Language"] = message.language
-    email.set_content(message.body)
+    email.set_content(lines(message.body))
     if message.attachment is not None and message.attachment_name:
         kind = mimetypes.guess_type(message.attachment_name)[0] or "application/octet-stream"
         if message.attachment_name.endswith(".ics"):
