@@ -29,6 +29,7 @@ from app.calendar import services as calendar
 from app.extensions import db
 from app.feeds.publish import publish_feeds
 from app.text import lines, one_line
+from app.time import now_utc
 from tests.booths.conftest import book, category, company, fair, now, organiser  # noqa: F401
 from tests.calendar.ical_strict import parse as strict_parse
 
@@ -61,7 +62,7 @@ def stored(fair, category, company, book, make_event):  # noqa: F811  (imported 
     book(firm, user, booth)
     cancelled = make_event("Abgesagt", organisation=event.organisation, town="Olpe",
                            venue="Stadthalle Olpe")
-    calendar.change_status(cancelled, None, "cancelled", reason="Grund")
+    calendar.change_status(cancelled, None, "cancelled", reason="Grund", now=now_utc())
     token = feed.create_feed(user)
     db.session.commit()
 
