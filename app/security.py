@@ -13,9 +13,12 @@ address without one); the login form's POST is limited per client address in
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import ApplicationLimit
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -29,6 +32,34 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+HSTS_MAX_AGE = 31536000  # one year
+
+
+class TrustedProxyFix:
+    """werkzeug's ProxyFix for requests from a trusted proxy only; from anyone else the
+    forwarded headers are ignored. The peer's own address stays in the environ
+    (``messekalender.peer``) so that logs can show both."""
+
+    def __init__(self, wsgi_app, proxies: int, trusted: Iterable[str]) -> None:
+        self.wsgi_app = wsgi_app
+        self.fixed = ProxyFix(wsgi_app, x_for=proxies, x_proto=proxies)
+        self.trusted = [ipaddress.ip_network(network, strict=False) for network in trusted]
+
+    def is_trusted(self, peer: str) -> bool:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted)
+
+    def __call__(self, environ, start_response):
+        peer = environ.get("REMOTE_ADDR", "")
+        environ["messekalender.peer"] = peer
+        if self.is_trusted(peer):
+            return self.fixed(environ, start_response)
+        return self.wsgi_app(environ, start_response)
 
 
 def client_address() -> str:
@@ -72,5 +103,8 @@ def register(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
         if app.config.get("PRODUCTION"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            hsts = f"max-age={HSTS_MAX_AGE}"
+            if app.config.get("HSTS_INCLUDE_SUBDOMAINS"):
+                hsts += "; includeSubDomains"
+            headers.setdefault("Strict-Transport-Security", hsts)
         return response
