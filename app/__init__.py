@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.company_views import bp as company_account_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.companies import bp as admin_companies_bp
+    from app.admin.outbox import bp as admin_outbox_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.booths.company_views import bp as booths_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(company_account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_companies_bp)
+    app.register_blueprint(admin_outbox_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(company_feed_bp)

@@ -16,7 +16,7 @@ import hashlib
 import ipaddress
 from collections.abc import Iterable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_limiter import ApplicationLimit
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -93,10 +93,34 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Areas whose pages and answers are personal or not public, whoever asks.
+PRIVATE_PREFIXES = ("/account", "/booths", "/manage", "/admin", "/clashes", "/api/v1/bookings",
+                    "/api/v1/clashes", "/feeds/company/")
+
+
+def is_private(response: Response) -> bool:
+    """Whether the answer may hold personal or non-public data: it was asked with
+    credentials (a session or remember-me cookie, a bearer token), it sets a cookie (a
+    changed session is saved after this: its forms hold the session's CSRF token), or it
+    belongs to a private area. Static files are the same for everybody."""
+    if request.endpoint == "static":
+        return False
+    credentials = request.headers.get("Authorization") or any(
+        name in request.cookies for name in (current_app.config["SESSION_COOKIE_NAME"],
+                                             current_app.config.get("REMEMBER_COOKIE_NAME",
+                                                                    "remember_token")))
+    sets_cookie = "Set-Cookie" in response.headers or getattr(session, "modified", False)
+    return bool(credentials or sets_cookie or request.path.startswith(PRIVATE_PREFIXES))
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
+        if is_private(response):
+            # Nothing personal in a shared cache or in the browser's cache on disk; a
+            # view that knows better (the public feeds) has set its own.
+            headers.setdefault("Cache-Control", "private, no-store")
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -97,6 +97,8 @@ ACTIONS = {
     "organisation.created": _l("Organisation created"),
     "organisation.changed": _l("Organisation changed"),
     "company.changed": _l("Company changed"),
+    "mail.retried": _l("Undeliverable e-mail sent again"),
+    "mail.discarded": _l("Undeliverable e-mail discarded"),
 }
 
 

@@ -9,6 +9,11 @@ sends and marks the row sent. A worker that dies between sending and marking lea
 claim that expires after ``CLAIM_SECONDS``; the retry carries the same Message-ID, so the
 receiving side can recognise the duplicate, and a file already written is not written
 again. A failed delivery is retried with exponential back-off.
+
+Given up, never dropped: a message that cannot be sent — it cannot even be built, or the
+server refuses it for good (a 5xx answer to its recipients or its content) — or that
+failed ``MAX_ATTEMPTS`` times is marked ``failed`` and no longer retried. Admins see the
+failed messages with their errors on /admin/outbox and retry or discard them.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import os
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -26,7 +32,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -37,6 +43,13 @@ CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
 MAX_RETRY_SECONDS = 6 * 3600
 SMTP_TIMEOUT = 30
+# Temporary failures (server away, connection refused, 4xx) are retried this often: with
+# the back-off about two days, then the message is failed (an admin may retry it).
+MAX_ATTEMPTS = 16
+
+
+class PermanentFailure(Exception):
+    """This message can never be sent as it is; retrying would fail the same way."""
 
 
 def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
@@ -161,8 +174,29 @@ class DeliveryReport:
 
 
 def _due(now: datetime):
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+            OutboxMessage.discarded_at.is_(None), OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether the server refused the message for good: every recipient with a 5xx, or
+    the message itself (DATA) with a 5xx. A refused sender or login is the service's own
+    configuration: retried (an admin fixes SMTP_URL, the messages go out)."""
+    if isinstance(error, PermanentFailure):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _send(transport: Transport, message: OutboxMessage) -> None:
+    try:
+        email = build_email(message)
+    except (ValueError, TypeError, LookupError, MessageError) as error:
+        raise PermanentFailure(f"invalid message: {type(error).__name__}: {error}") from error
+    transport.send(email, message.id)
 
 
 def deliver_outbox(now: datetime, *, transport: Transport | None = None,
@@ -187,17 +221,24 @@ def deliver_outbox(now: datetime, *, transport: Transport | None = None,
             continue  # another worker has it
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         try:
-            transport.send(build_email(message), message.id)
-        except (smtplib.SMTPException, OSError, ValueError) as error:
+            _send(transport, message)
+        except (PermanentFailure, smtplib.SMTPException, OSError, ValueError) as error:
+            give_up = is_permanent(error) or message.attempts >= MAX_ATTEMPTS
             db.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == message_id)
                 .values(claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:2000],
-                        next_attempt_at=now + retry_delay(message.attempts))
+                        next_attempt_at=now + retry_delay(message.attempts),
+                        failed_at=now if give_up else None)
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-            current_app.logger.warning("outbox: message %s failed (attempt %s): %s",
-                                       message_id, message.attempts, error)
+            if give_up:
+                current_app.logger.error("outbox: message %s failed for good (attempt %s), "
+                                         "see /admin/outbox: %s", message_id,
+                                         message.attempts, error)
+            else:
+                current_app.logger.warning("outbox: message %s failed (attempt %s): %s",
+                                           message_id, message.attempts, error)
             report.failed.append(message_id)
             continue
         db.session.execute(
@@ -208,3 +249,48 @@ def deliver_outbox(now: datetime, *, transport: Transport | None = None,
         db.session.commit()
         report.sent.append(message_id)
     return report
+
+
+# --- for the admins: failed messages ------------------------------------------------------
+
+
+def failed_messages() -> Select:
+    """Messages given up on and not yet retried or discarded, newest failure first."""
+    return (select(OutboxMessage)
+            .where(OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.discarded_at.is_(None))
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc()))
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many messages wait to be sent and how many have failed."""
+    waiting = db.session.execute(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+        OutboxMessage.discarded_at.is_(None))).scalar_one()
+    failed = db.session.execute(
+        select(func.count()).select_from(failed_messages().order_by(None).subquery())
+    ).scalar_one()
+    return {"waiting": waiting, "failed": failed}
+
+
+class NotFailed(Exception):
+    """Only a failed message can be retried or discarded (it may have been handled in
+    another tab already)."""
+
+
+def retry_message(message: OutboxMessage, now: datetime) -> None:
+    """Send a failed message again at the next delivery run, with a fresh count of
+    attempts (e.g. after SMTP_URL was fixed)."""
+    if message.state != "failed":
+        raise NotFailed(message.id)
+    message.failed_at = message.claimed_until = None
+    message.attempts, message.next_attempt_at = 0, now
+    db.session.flush()
+
+
+def discard_message(message: OutboxMessage, now: datetime) -> None:
+    """Give a failed message up for good; the row (and its error) is kept."""
+    if message.state != "failed":
+        raise NotFailed(message.id)
+    message.discarded_at = now
+    db.session.flush()
