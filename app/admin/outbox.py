@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from app.accounts.security import audit
 from app.admin.forms import ConfirmForm
+from app.admin.views import require_admin
 from app.extensions import db
 from app.outbox import services as outbox
 from app.outbox.models import OutboxMessage
@@ -17,16 +18,9 @@ from app.security import client_address
 from app.time import now_utc
 
 bp = Blueprint("admin_outbox", __name__, url_prefix="/admin")
+bp.before_request(require_admin)  # admins only: messages name their recipients
 
 PAGE_SIZE = 50
-
-
-@bp.before_request
-@login_required
-def require_admin():
-    """Admins only (messages name their recipients); anonymous visitors log in first."""
-    if not current_user.is_admin:
-        abort(403)
 
 
 @bp.get("/outbox")
