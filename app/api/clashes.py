@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.api.access import editable_event, in_english, organisation_for
-from app.api.auth import TOKEN, token_user
+from app.api.auth import TOKEN, protect, token_user
 from app.api.clash_schemas import (
     RULE_HELP,
     BlackoutRefSchema,
@@ -22,7 +22,7 @@ from app.api.clash_schemas import (
     FindingSchema,
     LanguagesSchema,
 )
-from app.api.errors import api_abort, documented_errors, protect
+from app.api.errors import api_abort, documented_errors
 from app.api.event_input import merge_event_fields
 from app.api.schemas import (
     MAX_ID,

@@ -16,8 +16,8 @@ from app.accounts import companies
 from app.accounts import services as accounts
 from app.accounts.security import audit, user_target
 from app.api.access import in_english
-from app.api.auth import TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, protect
+from app.api.auth import TOKEN, protect, token_user
+from app.api.errors import api_abort, documented_errors
 from app.api.schemas import Line, RefSchema, Text
 from app.extensions import db
 from app.security import client_address
