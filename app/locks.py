@@ -37,6 +37,12 @@ def serialise(*names: str) -> None:
         for key in sorted({lock_key(name) for name in names}):
             db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         return
+    begin_immediate()
+
+
+def begin_immediate() -> None:
+    """SQLite: begin the session's transaction holding the database's write lock (if it
+    has not written yet; a transaction that has written holds the lock already)."""
     connection = db.session.connection()
     if connection.connection.driver_connection.in_transaction:
         return  # it has written already: it holds the write lock

@@ -19,7 +19,7 @@ without gaps or repeats", under any number of web workers, on SQLite and Postgre
     database's single write lock is taken *before* the first read, so the reads and the
     writes of a booking are one serialised unit (pysqlite would otherwise start the
     transaction lazily at the first INSERT, after the reads). Waiting writers sleep in
-    SQLite's busy handler (``BUSY_TIMEOUT_MS``) and ``BEGIN IMMEDIATE`` is retried when
+    SQLite's busy handler (``app.locks``) and ``BEGIN IMMEDIATE`` is retried when
     it still reports "database is locked" — nothing has happened in that transaction yet,
     so a retry is safe.
 * The database has the last word even if code is wrong: ``places_taken`` (confirmed +
@@ -34,7 +34,6 @@ without gaps or repeats", under any number of web workers, on SQLite and Postgre
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,7 +42,7 @@ from babel.dates import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Company, User
@@ -54,11 +53,10 @@ from app.calendar.models import Event, EventChange
 from app.calendar.services import can_edit, can_view
 from app.errors import DomainError
 from app.extensions import db
+from app.locks import begin_immediate
 from app.reference.models import Occupation
 from app.time import as_utc, now_utc, to_local
 
-BUSY_TIMEOUT_MS = 30_000
-LOCK_RETRIES = 5
 MAX_OCCUPATIONS = 30
 MAX_REMARKS = 2000
 MAX_POWER_NEEDS = 200
@@ -311,28 +309,12 @@ def lock_categories(category_ids: Iterable[int]) -> dict[int, BoothCategory]:
     """
     ids = sorted(set(category_ids))
     if db.session.get_bind().dialect.name == "sqlite":
-        _begin_immediate()
+        begin_immediate()
     rows = db.session.execute(
         select(BoothCategory).where(BoothCategory.id.in_(ids)).order_by(BoothCategory.id)
         .with_for_update().execution_options(populate_existing=True)
     ).scalars().all()
     return {row.id: row for row in rows}
-
-
-def _begin_immediate() -> None:
-    connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    if raw.in_transaction:
-        return
-    connection.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    for attempt in range(LOCK_RETRIES):
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except OperationalError as error:
-            if "locked" not in str(error) or attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
 
 
 def _relock_booking(booking: Booking, extra: Sequence[int] = ()) -> dict[int, BoothCategory]:
