@@ -44,7 +44,9 @@ class BaseConfig:
         },
         "info": {
             "description": "Training fairs and recruiting events in Südwestfalen. "
-            "Organisers and companies authenticate with `Authorization: Bearer <token>`.",
+            "Organisers and companies authenticate with `Authorization: Bearer <token>`. "
+            "Dates and times lie between 1970-01-01 and 2200-12-31, ids and page numbers "
+            "within the database's integer (2^31 - 1): anything else is refused with a 4xx.",
         },
     }
     PRODUCTION = False

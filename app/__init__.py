@@ -23,6 +23,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_logging(app)
     register_proxies(app)
+    register_converters(app)
     register_extensions(app)
     register_signal_receivers()
     register_blueprints(app)
@@ -48,6 +49,13 @@ def register_proxies(app: Flask) -> None:
 
     if proxies := app.config.get("PROXY_FIX_X_FOR"):
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["TRUSTED_PROXIES"])
+
+
+def register_converters(app: Flask) -> None:
+    """``<int:…>`` in every route is bounded by the database's integer (``app.routing``)."""
+    from app.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:

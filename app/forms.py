@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateTimeField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import DomainError
 from app.text import multiline_error, normalise_line_endings, single_line_error
+from app.time import EARLIEST_YEAR, LATEST_YEAR, in_date_range
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
 PLEASE_CHOOSE = _l("– please choose –")
@@ -43,6 +51,13 @@ def one_line(form, field) -> None:
         raise ValidationError(message)
 
 
+def within_date_range(form, field) -> None:
+    """Every date and time field: within the service's one date range (``app.time``)."""
+    if hasattr(field.data, "year") and not in_date_range(field.data):  # not a TimeField
+        raise ValidationError(_l("Please enter a date between %(first)d and %(last)d.",
+                                 first=EARLIEST_YEAR, last=LATEST_YEAR))
+
+
 def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice]:
     """Select options from (value, label) pairs or a {code: label} mapping.
 
@@ -57,11 +72,14 @@ def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice
 class BaseForm(FlaskForm):
     """A CSRF-protected form whose text fields are stripped and checked: a text area's line
     endings are normalised, any other text field that people type is a single line
-    (``app.text``)."""
+    (``app.text``); every date field stays within the service's date range."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
+            if issubclass(field_class, DateTimeField):  # dates, months, local date-times
+                validators = [*unbound_field.kwargs.get("validators", ()), within_date_range]
+                return unbound_field.bind(form=form, validators=validators, **options)
             if not issubclass(field_class, StringField):
                 return unbound_field.bind(form=form, **options)
             filters = list(unbound_field.kwargs.get("filters", ()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import flask_babel
@@ -37,6 +37,20 @@ REFERENCE_TABLES = {
 }
 PASSWORD = "correct-horse-42"
 PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``TEST_CLOCK_SHIFT_DAYS=N`` runs the whole suite with the clock N days ahead
+    (``.ci/run`` does it once, years ahead): a test that mixes fixed dates with the real
+    clock fails then, long before the real date catches up with it. The clock keeps
+    ticking; subprocesses (gunicorn, schedulers) keep the real one."""
+    if days := os.environ.get("TEST_CLOCK_SHIFT_DAYS"):
+        import time_machine
+
+        traveller = time_machine.travel(
+            datetime.now(UTC) + timedelta(days=int(days)), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from app.admin.views import require_admin
 from app.extensions import db
 from app.outbox import services as outbox
 from app.outbox.models import OutboxMessage
+from app.routing import page_number
 from app.security import client_address
 from app.time import now_utc
 
@@ -26,8 +27,8 @@ PAGE_SIZE = 50
 @bp.get("/outbox")
 def failed_mail():
     """The failed messages, newest first: recipient, subject, attempts and the error."""
-    page = db.paginate(outbox.failed_messages(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(outbox.failed_messages(), page=page_number(), per_page=PAGE_SIZE,
+                       max_per_page=PAGE_SIZE, error_out=False)
     return render_template("admin/outbox.html", page=page, counts=outbox.outbox_counts(),
                            confirm_form=ConfirmForm(formdata=None))
 

@@ -25,6 +25,7 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
 from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, STATUSES
+from app.routing import page_number
 from app.security import client_address
 from app.time import now_utc
 
@@ -220,7 +221,7 @@ def audit_log():
     action = request.args.get("action", "")
     action = action if action in ACTIONS else ""
     user = request.args.get("user", "").strip()[:254]
-    page = db.paginate(audit_entries(action or None, user or None),
+    page = db.paginate(audit_entries(action or None, user or None), page=page_number(),
                        per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page, actions=ACTIONS,
                            action=action, user=user, describe=describe)

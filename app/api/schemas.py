@@ -23,14 +23,21 @@ from app.reference.codes import (
     MIN_GRADE,
     STATUSES,
 )
+from app.routing import MAX_DB_INT, MAX_PAGE
 from app.text import multiline_error, normalise_line_endings, single_line_error
-from app.time import NonexistentLocalTime, as_utc, local_to_utc, to_local
+from app.time import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    NonexistentLocalTime,
+    as_utc,
+    local_to_utc,
+    to_local,
+)
 
-MAX_ID = 2**31 - 1
-MAX_PAGE = 100_000
+MAX_ID = MAX_DB_INT  # ids as the routes bound them (app.routing)
 MAX_PER_PAGE = 200
 # Years outside this range are typing mistakes, and far-off ones overflow datetime maths.
-MIN_YEAR, MAX_YEAR = 1970, 2200
+MIN_YEAR, MAX_YEAR = EARLIEST_YEAR, LATEST_YEAR  # the service's one date range (app.time)
 
 
 class Text(fields.String):
