@@ -2,38 +2,42 @@
 
 Every ``<int:…>`` of every route — also of routes added later — is bounded by the
 database's integer (PostgreSQL's ``integer`` ends at 2^31 − 1, SQLite's at 2^63 − 1: the
-smaller one counts): a larger id, or one with thousands of digits, matches no route and
-is a 404, never an overflow in the database (the factory makes this converter the
-app's ``int``). Page numbers are read with ``page_number``: 1 to ``MAX_PAGE``, else 404.
+smaller one counts): a larger id, or one with thousands of digits, is a 404, never an
+overflow in the database (the factory makes this converter the app's ``int``). Page
+numbers are read with ``page_number``: 1 to ``MAX_PAGE``, else 404.
 """
 
 from __future__ import annotations
 
 from flask import abort, request
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import IntegerConverter
 
 MAX_DB_INT = 2**31 - 1
 MAX_PAGE = 100_000
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``int`` with ``max`` defaulting to the database's integer."""
+    """``int`` for ids: beyond the database's integer an id names no row, so it reads as
+    ``NO_ROW`` (0, an id no row has) and every route answers as for an unknown id — a 404
+    in its own shape (HTML page or API JSON), for every method. (Refusing the match would
+    make werkzeug answer 405 where a rule for another method matches the path.)"""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = MAX_DB_INT, signed: bool = False) -> None:  # noqa: A002
-        super().__init__(map, fixed_digits, min, max, signed)
+    NO_ROW = 0
 
     def to_python(self, value: str) -> int:
-        if len(value.lstrip("-")) > len(str(self.max or MAX_DB_INT)):
-            raise ValidationError()  # also spares int() a string of a million digits
-        return super().to_python(value)
+        if len(value) > len(str(MAX_DB_INT)):  # also spares int() a million digits
+            return self.NO_ROW
+        number = super().to_python(value)
+        return number if number <= MAX_DB_INT else self.NO_ROW
 
 
 def page_number(name: str = "page") -> int:
-    """The page asked for in the query string (1 without one); 404 beyond ``MAX_PAGE``
-    or for anything that is no positive number."""
+    """The page asked for in the query string: 1 without one (or for text that is no
+    number, as before); 404 for 0 and beyond ``MAX_PAGE``."""
     raw = request.args.get(name, "1").strip()
-    if not raw.isdigit() or len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
+    if not raw.isdigit():
+        return 1
+    if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
 

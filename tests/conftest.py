@@ -53,6 +53,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(traveller.stop)
 
 
+# Where ``fixed_clock`` stands: before every fixed date the tests use (the DST change of
+# March 2027, a Saturday in June 2027 …), whatever today is.
+FIXED_NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fixed_clock():
+    """The clock at FIXED_NOW (ticking): for tests whose data sit on fixed dates and whose
+    code reads the clock (pages, feeds, jobs). Tests of services pass ``now`` instead."""
+    import time_machine
+
+    with time_machine.travel(FIXED_NOW, tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
     """SQLite in a temporary folder; PostgreSQL when ``TEST_DATABASE_URL`` names an empty

@@ -4,7 +4,8 @@ service's range and absurd page numbers, as every role, on SQLite and on Postgre
 (whichever the suite runs on).
 
 - An id beyond the database's integer in the path is a 4xx on every route and method
-  (``app.routing``: the app's ``int`` converter is bounded).
+  (``app.routing``: the app's ``int`` converter is bounded), as for an unknown id (an
+  anonymous visitor of a private page is sent to log in first).
 - Dates and numbers in query strings, forms and JSON bodies never give a 5xx; where a
   route reads them, the answer is a 4xx (checked one by one below the sweep).
 """
@@ -68,12 +69,13 @@ def world(fair, category, company, book, organiser, make_user, make_event):  # n
     firm, company_user = company("Erste GmbH")
     booking = book(firm, company_user, booth)
     admin = make_user("admin@example.org", "admin")
+    spare = make_user("spare@example.org", "company", company=firm)  # admin forms bend it
     tokens = {"organiser": issue_token(organiser), "company": issue_token(company_user),
               "admin": issue_token(admin)}
     db.session.commit()
     ids = {"event_id": event.id, "category_id": booth.id, "booking_id": booking.id,
            "company_id": firm.id, "organisation_id": organiser.organisation_id,
-           "user_id": company_user.id}
+           "user_id": spare.id}
     return {"users": {"organiser": organiser, "company": company_user, "admin": admin},
             "tokens": tokens, "ids": ids}
 
@@ -151,7 +153,8 @@ def test_the_whole_url_map(app, world, capsys):
                     for role in ROLES:
                         status = sweep.send(role, method, path)
                         path_cases += 1
-                        if not 400 <= status < 500:
+                        # 4xx; anonymous visitors of private pages are sent to log in first
+                        if not (400 <= status < 500 or (role, status) == ("anonymous", 302)):
                             not_refused.append(f"{role} {method} {path}: {status}")
         path = build(rule, world["ids"])
         for method in methods:
