@@ -51,7 +51,9 @@ class BaseConfig:
         },
         "info": {
             "description": "Training fairs and recruiting events in Südwestfalen. "
-            "Organisers and companies authenticate with `Authorization: Bearer <token>`.",
+            "Organisers and companies authenticate with `Authorization: Bearer <token>`. "
+            "Dates and times lie between 1970-01-01 and 2200-12-31, ids and page numbers "
+            "within the database's integer (2^31 - 1): anything else is refused with a 4xx.",
         },
     }
     PRODUCTION = False
@@ -59,6 +61,12 @@ class BaseConfig:
     # 0 trusts no header; set 1 behind one nginx, or client addresses (login lock-out,
     # rate limits, audit log) are all the proxy's.
     PROXY_FIX_X_FOR = 0
+    # Forwarded headers are only read from these peers (env TRUSTED_PROXIES, addresses or
+    # networks separated by commas): anyone else could forge a client address.
+    TRUSTED_PROXIES = ("127.0.0.1", "::1")
+    # HSTS (production): also for every subdomain, once they all serve https
+    # (env HSTS_INCLUDE_SUBDOMAINS=1).
+    HSTS_INCLUDE_SUBDOMAINS = False
     # Flask-Limiter: memory:// counts per process; with several workers or hosts use a
     # shared store such as redis://host:6379 (env RATELIMIT_STORAGE_URI).
     RATELIMIT_ENABLED = True
@@ -144,6 +152,11 @@ def load_config(instance_path: Path) -> dict:
     if value := os.environ.get("RATELIMIT_STORAGE_URI"):
         settings["RATELIMIT_STORAGE_URI"] = value
     settings["PROXY_FIX_X_FOR"] = int(os.environ.get("PROXY_COUNT") or 0)
+    if value := os.environ.get("TRUSTED_PROXIES"):
+        settings["TRUSTED_PROXIES"] = tuple(part.strip() for part in value.split(",")
+                                            if part.strip())
+    settings["HSTS_INCLUDE_SUBDOMAINS"] = os.environ.get(
+        "HSTS_INCLUDE_SUBDOMAINS", "").lower() in ("1", "true", "yes")
     settings["BABEL_DEFAULT_TIMEZONE"] = settings["TIMEZONE"]
     settings["OUTBOX_DIR"] = os.environ.get("OUTBOX_DIR") or str(instance_path / "outbox")
     return settings

@@ -21,12 +21,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if proxies := app.config.get("PROXY_FIX_X_FOR"):
-        # Trust X-Forwarded-For/-Proto from that many proxies (nginx in front of gunicorn).
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-
+    register_logging(app)
+    register_proxies(app)
+    register_converters(app)
     register_extensions(app)
     register_signal_receivers()
     register_blueprints(app)
@@ -35,6 +32,30 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """No secret in any log line; database outages logged once (``app.logs``)."""
+    from app.logs import OutageLog, install_log_redaction
+
+    install_log_redaction()
+    app.extensions["messekalender.outages"] = OutageLog()
+
+
+def register_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from that many proxies (nginx in front of gunicorn),
+    and only when the request comes from one of the trusted proxies' addresses."""
+    from app.security import TrustedProxyFix
+
+    if proxies := app.config.get("PROXY_FIX_X_FOR"):
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, proxies, app.config["TRUSTED_PROXIES"])
+
+
+def register_converters(app: Flask) -> None:
+    """``<int:…>`` in every route is bounded by the database's integer (``app.routing``)."""
+    from app.routing import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -67,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import legal as admin_legal  # noqa: F401  (routes on the admin bp)
     from app.admin import requests as admin_requests  # noqa: F401  (routes on the admin bp)
     from app.admin.companies import bp as admin_companies_bp
+    from app.admin.outbox import bp as admin_outbox_bp
     from app.admin.views import bp as admin_bp
     from app.api import register_api
     from app.booths.company_views import bp as booths_bp
@@ -100,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(company_account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_companies_bp)
+    app.register_blueprint(admin_outbox_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(atom_bp)

@@ -48,6 +48,10 @@ class DomainError(Exception):
         return self.errors[0][0] if self.errors else None
 
 
+# Seconds a client should wait before it tries again while the database is away.
+RETRY_AFTER_OUTAGE = 30
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -90,10 +94,15 @@ def register(app: Flask) -> None:
         db.session.rollback()
         # The page must not ask the database who is logged in (it would fail again).
         g._login_user = login_manager.anonymous_user()
-        app.logger.exception("database error")
+        app.extensions["messekalender.outages"].failure(
+            app.logger, f"{request.method} {request.path}: {type(error.orig).__name__}")
+        headers = {"Retry-After": str(RETRY_AFTER_OUTAGE)}
         if wants_json():
-            return json_error(503, "database_unavailable", "The database is unavailable.")
-        return render_template("errors.html", status=503, message=_page_messages()[503]), 503
+            body, status = json_error(503, "database_unavailable",
+                                      "The database is unavailable.")
+            return body, status, headers
+        return (render_template("errors.html", status=503, message=_page_messages()[503]),
+                503, headers)
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError):

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms import (
+    DateTimeField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.errors import DomainError
+from app.text import multiline_error, normalise_line_endings, single_line_error
+from app.time import EARLIEST_YEAR, LATEST_YEAR, in_date_range
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
 PLEASE_CHOOSE = _l("– please choose –")
@@ -25,11 +34,28 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def normalise_lines(value):
+    return normalise_line_endings(value) if isinstance(value, str) else value
+
+
 def no_control_characters(form, field) -> None:
-    """Refuse NUL and other control characters (PostgreSQL rejects NUL in text)."""
-    value = field.data if isinstance(field.data, str) else ""
-    if any(ord(char) < 32 and char not in "\t\r\n" for char in value):
-        raise ValidationError(_l("This field contains characters that are not allowed."))
+    """Refuse NUL and other control characters (PostgreSQL rejects NUL in text); TAB and
+    line breaks are fine (passwords, multi-line text)."""
+    if isinstance(field.data, str) and (message := multiline_error(field.data)):
+        raise ValidationError(message)
+
+
+def one_line(form, field) -> None:
+    """Refuse line breaks, TAB and other control characters in a single-line field."""
+    if isinstance(field.data, str) and (message := single_line_error(field.data)):
+        raise ValidationError(message)
+
+
+def within_date_range(form, field) -> None:
+    """Every date and time field: within the service's one date range (``app.time``)."""
+    if hasattr(field.data, "year") and not in_date_range(field.data):  # not a TimeField
+        raise ValidationError(_l("Please enter a date between %(first)d and %(last)d.",
+                                 first=EARLIEST_YEAR, last=LATEST_YEAR))
 
 
 def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice]:
@@ -44,17 +70,29 @@ def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice
 
 
 class BaseForm(FlaskForm):
-    """A CSRF-protected form whose text fields are stripped and checked for control chars."""
+    """A CSRF-protected form whose text fields are stripped and checked: a text area's line
+    endings are normalised, any other text field that people type is a single line
+    (``app.text``); every date field stays within the service's date range."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
+            if issubclass(field_class, DateTimeField):  # dates, months, local date-times
+                validators = [*unbound_field.kwargs.get("validators", ()), within_date_range]
+                return unbound_field.bind(form=form, validators=validators, **options)
             if not issubclass(field_class, StringField):
                 return unbound_field.bind(form=form, **options)
             filters = list(unbound_field.kwargs.get("filters", ()))
             if not issubclass(field_class, PasswordField):
                 filters.insert(0, strip_text)
-            validators = [*unbound_field.kwargs.get("validators", ()), no_control_characters]
+            if issubclass(field_class, TextAreaField):
+                filters.insert(0, normalise_lines)
+                check = no_control_characters
+            elif issubclass(field_class, PasswordField | HiddenField):
+                check = no_control_characters  # nobody types these into one line
+            else:
+                check = one_line
+            validators = [*unbound_field.kwargs.get("validators", ()), check]
             return unbound_field.bind(form=form, filters=filters, validators=validators,
                                       **options)
 

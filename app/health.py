@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.errors import RETRY_AFTER_OUTAGE
 from app.extensions import db
 from app.time import now_utc
 
@@ -43,4 +44,5 @@ def healthz():
             body["scheduler"] = {"status": "unknown"}
     status = 200 if body["database"] == "ok" else 503
     body["status"] = "ok" if status == 200 else "degraded"
-    return jsonify(body), status
+    headers = {} if status == 200 else {"Retry-After": str(RETRY_AFTER_OUTAGE)}
+    return jsonify(body), status, headers

@@ -1,40 +1,44 @@
-"""The lock taken before a change to a counted set of places (booth categories, class-visit
-slots): the rows that hold the counters, locked for the rest of the transaction.
+"""Serialising a decision that reads and then writes (is a slot full? is a limit reached?)
+across web workers and hosts: whoever takes the lock first decides first, the next one
+reads what the first one committed. Decisions are made only on what was read after the
+lock.
 
-* PostgreSQL: ``SELECT … WHERE id IN (…) ORDER BY id FOR UPDATE``. Concurrent changes of
-  one row queue on it; under READ COMMITTED every later statement sees what the previous
-  holder committed. Several rows are locked in id order, so two callers cannot deadlock.
-* SQLite has no row locks, so the transaction starts with ``BEGIN IMMEDIATE``: the
-  database's single write lock is taken *before* the first read, so the reads and the
-  writes of a change are one serialised unit (pysqlite would otherwise start the
-  transaction lazily at the first write, after the reads). Waiting writers sleep in
-  SQLite's busy handler (``extensions.SQLITE_BUSY_TIMEOUT_MS``, set on every connection)
-  and ``BEGIN IMMEDIATE`` is retried when it still reports "database is locked" — nothing
-  has happened in that transaction yet, so a retry is safe.
-
-Decisions are made only on what was read after the lock.
+* ``lock_rows``: the rows that hold counters (booth categories, class-visit slots).
+  PostgreSQL: ``SELECT … WHERE id IN (…) ORDER BY id FOR UPDATE``; concurrent changes of
+  one row queue on it, and under READ COMMITTED every later statement sees what the
+  previous holder committed. Several rows are locked in id order, so two callers cannot
+  deadlock.
+* ``serialise``: a decision that has no row to lock (login attempts per address).
+  PostgreSQL: a transaction-level advisory lock per name (``pg_advisory_xact_lock`` on a
+  64-bit hash of it), taken in sorted order; released by the commit or rollback.
+* SQLite has no row locks and one write lock for the whole database: both start the
+  transaction with ``BEGIN IMMEDIATE``, so the lock is held *before* the first read
+  (pysqlite would otherwise begin lazily at the first write, after the reads). Waiting
+  writers sleep in SQLite's busy handler (``extensions.SQLITE_BUSY_TIMEOUT_MS``, set on
+  every connection); a "database is locked" after that is retried — nothing has happened
+  in that transaction yet, so a retry is safe.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 
-LOCK_RETRIES = 5
+BEGIN_RETRIES = 5
 
 Row = TypeVar("Row")
 
 
 def lock_rows(model: type[Row], ids: Iterable[int]) -> dict[int, Row]:
     """Lock the rows of ``model`` with these ids and re-read them (id → row; missing ids
-    are left out). On SQLite this begins the transaction with BEGIN IMMEDIATE (unless it
-    has written already: then it holds the lock)."""
+    are left out)."""
     wanted = sorted(set(ids))
     if db.session.get_bind().dialect.name == "sqlite":
         begin_immediate()
@@ -45,17 +49,32 @@ def lock_rows(model: type[Row], ids: Iterable[int]) -> dict[int, Row]:
     return {row.id: row for row in rows}
 
 
-def begin_immediate() -> None:
-    """Take SQLite's write lock now, unless this connection's transaction has begun."""
-    connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    if raw.in_transaction:
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit number for ``name`` (PostgreSQL's advisory lock key)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def serialise(*names: str) -> None:
+    """Hold a lock for each of ``names`` until the current transaction ends. Call it
+    before the reads the decision depends on, in a transaction that has not written yet."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for key in sorted({lock_key(name) for name in names}):
+            db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         return
-    for attempt in range(LOCK_RETRIES):
+    begin_immediate()
+
+
+def begin_immediate() -> None:
+    """SQLite: begin the session's transaction holding the database's write lock (if it
+    has not written yet; a transaction that has written holds the lock already)."""
+    connection = db.session.connection()
+    if connection.connection.driver_connection.in_transaction:
+        return
+    for attempt in range(BEGIN_RETRIES):
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         except OperationalError as error:
-            if "locked" not in str(error) or attempt == LOCK_RETRIES - 1:
+            if "locked" not in str(error) or attempt == BEGIN_RETRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))

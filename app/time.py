@@ -7,6 +7,16 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
+# The one date range of the whole service (README "Security", the OpenAPI document): dates
+# outside it are typing mistakes, and far-off ones overflow date arithmetic (year 9999 + a
+# day). Pages, feeds, the API, forms and the CLI refuse them with a 4xx.
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
+DATE_RANGE_TEXT = f"{EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31"
+
+
+def in_date_range(value: date | datetime) -> bool:
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
 
 class NonexistentLocalTime(ValueError):
     """A wall-clock time that the clocks skip (e.g. 02:30 on the last Sunday of March)."""

@@ -10,6 +10,8 @@ import os
 
 from gunicorn import glogging
 
+from app.logs import install_log_redaction, redact
+
 # nginx proxies to this address; gunicorn itself is never exposed.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -39,25 +41,30 @@ preload_app = False
 accesslog = "-"
 errorlog = "-"
 
-PRIVATE_FEEDS = "/feeds/company/"
+install_log_redaction()  # every log line of master and workers (app.logs)
 
 
-class PrivateFeedLogger(glogging.Logger):
-    """The access log without the secret in a company's private feed address
-    (/feeds/company/<token>.ics): whoever reads the logs must not be able to subscribe."""
+class RedactingLogger(glogging.Logger):
+    """The access log without secrets in addresses (a company's private feed
+    /feeds/company/<token>.ics, reset links): whoever reads the logs must not be able to
+    use them. The error log is cleaned by ``install_log_redaction``."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        path = atoms.get("U") or ""
-        if path.startswith(PRIVATE_FEEDS):
-            atoms["U"] = PRIVATE_FEEDS + "…"
-            atoms["r"] = f"{atoms.get('m')} {PRIVATE_FEEDS}… {atoms.get('H')}"
+        # The peer as it connected (the app's proxy handling rewrites REMOTE_ADDR).
+        atoms["h"] = environ.get("messekalender.peer") or atoms.get("h")
+        for name in ("U", "r"):
+            if atoms.get(name):
+                atoms[name] = redact(atoms[name])
         return atoms
 
 
-logger_class = PrivateFeedLogger
+logger_class = RedactingLogger
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss "%(a)s"'
+# Both the peer (%(h)s: nginx) and the client address nginx forwarded; the app reads the
+# forwarded one only from TRUSTED_PROXIES.
+access_log_format = ('%(h)s for=%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(B)s %(L)ss '
+                     '"%(a)s"')
 
 # Only nginx on this host may tell gunicorn the original scheme. The app itself trusts
 # X-Forwarded-For/-Proto through werkzeug's ProxyFix when PROXY_COUNT=1 is set.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import flask_babel
@@ -37,6 +37,35 @@ REFERENCE_TABLES = {
 }
 PASSWORD = "correct-horse-42"
 PASSWORD_HASH = generate_password_hash(PASSWORD)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``TEST_CLOCK_SHIFT_DAYS=N`` runs the whole suite with the clock N days ahead
+    (``.ci/run`` does it once, years ahead): a test that mixes fixed dates with the real
+    clock fails then, long before the real date catches up with it. The clock keeps
+    ticking; subprocesses (gunicorn, schedulers) keep the real one."""
+    if days := os.environ.get("TEST_CLOCK_SHIFT_DAYS"):
+        import time_machine
+
+        traveller = time_machine.travel(
+            datetime.now(UTC) + timedelta(days=int(days)), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+# Where ``fixed_clock`` stands: before every fixed date the tests use (the DST change of
+# March 2027, a Saturday in June 2027 …), whatever today is.
+FIXED_NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fixed_clock():
+    """The clock at FIXED_NOW (ticking): for tests whose data sit on fixed dates and whose
+    code reads the clock (pages, feeds, jobs). Tests of services pass ``now`` instead."""
+    import time_machine
+
+    with time_machine.travel(FIXED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

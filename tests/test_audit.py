@@ -53,9 +53,11 @@ def test_login_success_failure_lockout_and_logout(client, organiser):
     assert sorted(locked.details["scopes"]) == ["account", "ip"]
 
     db.session.execute(db.delete(AuditEntry))
-    from app.accounts.security import LoginLock
+    from app.accounts.security import LoginFailure, LoginLock
 
+    # Lifting the lock: its failures go too (else they would still count).
     db.session.execute(db.delete(LoginLock))
+    db.session.execute(db.delete(LoginFailure))
     db.session.commit()
     assert post(client, "/login", email="orga@example.org", password=PASSWORD).status_code == 302
     [success] = entries("login.success")

@@ -32,6 +32,7 @@ from app.accounts.models import Company, Invitation, User
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Industry, Municipality, Occupation
+from app.text import multiline_error, normalise_line_endings, single_line_error
 
 MAX_NAME = 200
 MAX_WEBSITE = 500
@@ -43,7 +44,7 @@ MAX_ROWS = 2000
 IMPORT_MAX_AGE = 3600  # seconds a preview may be confirmed
 COLUMNS = ("name", "municipality", "industries", "occupations", "website", "contact_email",
            "contact_phone", "description", "user_email")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MULTILINE = {"description"}  # every other field is a single line (app.text)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()/ .-]{3,40}$")
 
@@ -109,8 +110,9 @@ def _text_errors(data: CompanyInput) -> list[tuple[str, str]]:
               "description": MAX_DESCRIPTION, "user_email": MAX_EMAIL}
     for name, limit in limits.items():
         value = getattr(data, name)
-        if _CONTROL.search(value):
-            errors.append((name, str(_l("This field contains characters that are not allowed."))))
+        check = multiline_error if name in MULTILINE else single_line_error
+        if message := check(value):
+            errors.append((name, str(message)))
         elif len(value) > limit:
             errors.append((name, str(_l("At most %(n)d characters, please.", n=limit))))
     return errors
@@ -127,6 +129,7 @@ def resolve(data: CompanyInput, *, company: Company | None = None,
         key: ([item.strip() for item in value] if isinstance(value, list) else value.strip())
         for key, value in asdict(data).items()
     })
+    data.description = normalise_line_endings(data.description)
     errors = _text_errors(data)
     bad = {name for name, _ in errors}
     if not data.name:

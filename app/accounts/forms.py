@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import companies
 from app.accounts.models import Company
@@ -21,12 +21,6 @@ from app.forms import BaseForm, MultiCheckboxField, options
 from app.reference.codes import LANGUAGES, ORGANISATION_ROLES
 
 MAX_PASSWORD_LENGTH = 200
-
-
-def single_line(form, field) -> None:
-    """Names and addresses are one line: no line breaks or tabs (mail headers, iCalendar)."""
-    if isinstance(field.data, str) and any(char in field.data for char in "\r\n\t\x00"):
-        raise ValidationError(_l("This field contains characters that are not allowed."))
 
 
 class LoginForm(BaseForm):
@@ -131,7 +125,7 @@ class CompanyProfileForm(BaseForm):
 class ResetRequestForm(BaseForm):
     email = StringField(
         _l("E-mail address"), validators=[DataRequired(_l("Please enter your e-mail address.")),
-                                          Length(max=254), single_line],
+                                          Length(max=254)],
         render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": 254},
     )
 
@@ -155,7 +149,7 @@ class NewPasswordForm(BaseForm):
 
 
 class AcceptInvitationForm(NewPasswordForm):
-    name = StringField(_l("Your name"), validators=[Length(max=120), single_line],
+    name = StringField(_l("Your name"), validators=[Length(max=120)],
                        render_kw={"maxlength": 120, "autocomplete": "name"})
 
 
@@ -164,11 +158,10 @@ class InviteForm(BaseForm):
 
     email = StringField(
         _l("E-mail address"),
-        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
-                    single_line],
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254)],
         render_kw={"maxlength": 254, "inputmode": "email", "autocomplete": "off"},
     )
-    name = StringField(_l("Name"), validators=[Length(max=120), single_line],
+    name = StringField(_l("Name"), validators=[Length(max=120)],
                        render_kw={"maxlength": 120})
     language = SelectField(_l("Language of the invitation"), choices=options(LANGUAGES),
                            default="de", invalid_choice_message=_l("Unknown language."))
@@ -186,8 +179,7 @@ class RoleForm(BaseForm):
 class EmailChangeForm(BaseForm):
     new_email = StringField(
         _l("New e-mail address"),
-        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254),
-                    single_line],
+        validators=[DataRequired(_l("Please enter an e-mail address.")), Length(max=254)],
         render_kw={"maxlength": 254, "inputmode": "email", "autocomplete": "email"},
     )
     current_password = PasswordField(

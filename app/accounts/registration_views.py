@@ -10,7 +10,6 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import companies, links, registration
 from app.accounts import services as accounts
-from app.accounts.forms import single_line
 from app.accounts.link_views import _limit, link_failed, private, submitted_address
 from app.accounts.security import audit
 from app.accounts.views import INVALID, bp
@@ -24,7 +23,7 @@ from app.time import now_utc
 class CompanyRequestForm(BaseForm):
     company_name = StringField(
         _l("Company name"), validators=[DataRequired(_l("Please enter the company's name.")),
-                                        Length(max=companies.MAX_NAME), single_line],
+                                        Length(max=companies.MAX_NAME)],
         description=_l("As in the commercial register, e.g. “Muster Metallbau GmbH”."),
         render_kw={"maxlength": companies.MAX_NAME, "autocomplete": "organization"})
     municipality = SelectField(_l("Municipality"),
@@ -32,11 +31,11 @@ class CompanyRequestForm(BaseForm):
     industries = MultiCheckboxField(_l("Industries"))
     contact_name = StringField(
         _l("Contact person"), validators=[DataRequired(_l("Please enter a contact person.")),
-                                          Length(max=120), single_line],
+                                          Length(max=120)],
         render_kw={"maxlength": 120, "autocomplete": "name"})
     email = StringField(
         _l("E-mail address"), validators=[DataRequired(_l("Please enter an e-mail address.")),
-                                          Length(max=254), single_line],
+                                          Length(max=254)],
         description=_l("You get a link to confirm it; later you log in with it."),
         render_kw={"maxlength": 254, "inputmode": "email", "autocomplete": "email"})
 

@@ -8,6 +8,12 @@ for one e-mail address (whether an account exists or not, so nobody learns that)
 one client address, that address is locked for ``LOGIN_LOCKOUT`` — even the right password
 is refused then. A successful login clears the account's failures.
 
+Counting and checking are one atomic step (``begin_login_attempt``): an attempt is
+counted *before* its password is checked, under a lock per e-mail and client address
+(``app.locks``), so however many arrive at once — from many addresses, at many workers —
+at most ``LOGIN_FAILURE_LIMIT`` passwords are checked per window; the others are refused
+as locked without a check.
+
 Audit log: one row per security-relevant action (who, what, on whom, from where), written
 by ``audit()`` in the same transaction as the action itself, so a rolled-back action
 leaves no entry.
@@ -25,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.extensions import db
+from app.locks import serialise
 from app.time import now_utc
 from app.types import UTCDateTime
 
@@ -112,6 +119,8 @@ ACTIONS = {
     "organisation.changed": _l("Organisation changed"),
     "company.changed": _l("Company changed"),
     "legal.changed": _l("Legal page changed"),
+    "mail.retried": _l("Undeliverable e-mail sent again"),
+    "mail.discarded": _l("Undeliverable e-mail discarded"),
 }
 
 
@@ -195,17 +204,13 @@ def login_locked_until(email: str, ip: str, now: datetime | None = None) -> date
     return until
 
 
-def record_login_failure(email: str, ip: str, now: datetime | None = None) -> list[str]:
-    """Count a failed login; return the scopes ("account", "ip") that it has just locked."""
-    now = now or now_utc()
-    settings = throttle_settings()
-    (_, email_key), (_, ip_key) = _keys(email, ip)
-    db.session.add(LoginFailure(email=email_key, ip=ip_key, at=now))
-    db.session.flush()
-    locked = []
+def _failures(email_key: str, ip_key: str, now: datetime, settings: Throttle
+              ) -> dict[str, int]:
+    """Failures per scope in the window, counting afresh after a lock (failures up to a
+    lock do not lock again)."""
+    counts = {}
     for scope, key, column in (("account", email_key, LoginFailure.email),
                                ("ip", ip_key, LoginFailure.ip)):
-        # Counting starts afresh after a lock: failures up to it do not lock again.
         since = now - settings.window
         last_lock = db.session.execute(
             select(func.max(LoginLock.locked_at))
@@ -213,16 +218,86 @@ def record_login_failure(email: str, ip: str, now: datetime | None = None) -> li
         ).scalar_one_or_none()
         if last_lock is not None and last_lock >= since:
             since = last_lock
-        failures = db.session.execute(
+        counts[scope] = db.session.execute(
             select(func.count()).select_from(LoginFailure)
             .where(column == key, LoginFailure.at > since)
         ).scalar_one()
-        if failures >= settings.limit:
-            db.session.add(LoginLock(scope=scope, key=key, locked_at=now,
-                                     until=now + settings.lockout))
-            locked.append(scope)
+    return counts
+
+
+def _lock(counts: dict[str, int], email_key: str, ip_key: str, now: datetime,
+          settings: Throttle) -> list[str]:
+    keys = {"account": email_key, "ip": ip_key}
+    locked = [scope for scope, count in counts.items() if count >= settings.limit]
+    for scope in locked:
+        db.session.add(LoginLock(scope=scope, key=keys[scope], locked_at=now,
+                                 until=now + settings.lockout))
     db.session.flush()
     return locked
+
+
+def record_login_failure(email: str, ip: str, now: datetime | None = None) -> list[str]:
+    """Count a failed login; return the scopes ("account", "ip") that it has just locked."""
+    now = now or now_utc()
+    settings = throttle_settings()
+    (_, email_key), (_, ip_key) = _keys(email, ip)
+    db.session.add(LoginFailure(email=email_key, ip=ip_key, at=now))
+    db.session.flush()
+    return _lock(_failures(email_key, ip_key, now, settings), email_key, ip_key, now,
+                 settings)
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login attempt counted before its password is checked. ``refused``: over the
+    limit (or locked) — check no password, answer "paused" until ``locked_until``."""
+
+    email_key: str
+    ip_key: str
+    counts: dict[str, int]
+    failure_id: int | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.failure_id is None
+
+
+def begin_login_attempt(email: str, ip: str, now: datetime | None = None) -> LoginAttempt:
+    """Count this attempt and decide, in one serialised step, whether its password may be
+    checked. Commits: the count must be seen by every other attempt at once."""
+    now = now or now_utc()
+    settings = throttle_settings()
+    keys = _keys(email, ip)
+    (_, email_key), (_, ip_key) = keys
+    db.session.commit()
+    serialise(*(f"login:{scope}:{key}" for scope, key in keys))
+    locked_until = login_locked_until(email, ip, now)
+    failure = LoginFailure(email=email_key, ip=ip_key, at=now)
+    db.session.add(failure)
+    db.session.flush()
+    counts = _failures(email_key, ip_key, now, settings)
+    if locked_until is not None or max(counts.values()) > settings.limit:
+        # Locked, or as many attempts as allowed are being checked right now.
+        db.session.delete(failure)
+        db.session.commit()
+        return LoginAttempt(email_key, ip_key, counts,
+                            locked_until=locked_until or now + settings.lockout)
+    db.session.commit()
+    return LoginAttempt(email_key, ip_key, counts, failure_id=failure.id)
+
+
+def login_attempt_failed(attempt: LoginAttempt, now: datetime | None = None) -> list[str]:
+    """The password was wrong: the attempt stays counted, and the one that reached the
+    limit locks; returns the scopes it has just locked."""
+    now = now or now_utc()
+    return _lock(attempt.counts, attempt.email_key, attempt.ip_key, now, throttle_settings())
+
+
+def login_attempt_passed(attempt: LoginAttempt) -> None:
+    """The password was right (the account may still be deactivated): not a failure."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
+    db.session.flush()
 
 
 def clear_login_failures(email: str) -> None:

@@ -13,6 +13,7 @@ from app.accounts.models import ApiToken, Company, Organisation, User
 from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ORGANISATION_ROLES, ROLES
+from app.text import single_line_error
 from app.time import now_utc
 
 MIN_PASSWORD_LENGTH = 10
@@ -20,6 +21,13 @@ MIN_PASSWORD_LENGTH = 10
 
 class AccountError(DomainError):
     """An account rule was broken (password, e-mail address, role)."""
+
+
+def single_line_errors(**values: str | None) -> list[tuple[str, str]]:
+    """(field, message) for each value that is not one clean line (names, addresses):
+    the CLI and the API reach these services without a form."""
+    return [(name, str(message)) for name, value in values.items()
+            if (message := single_line_error(value))]
 
 
 def normalise_email(email: str) -> str:
@@ -55,6 +63,8 @@ def create_organisation(name: str, kind: str = "other", **details: str | None) -
     name = name.strip()
     if not name:
         raise AccountError([("name", str(_l("Please enter a name.")))])
+    if errors := single_line_errors(name=name, **details):
+        raise AccountError(errors)
     if kind not in ORGANISATION_KINDS:
         raise AccountError([("kind", str(_l("Unknown kind of organisation.")))])
     if find_organisation(name):
@@ -99,9 +109,9 @@ def create_user(
     language: str = "de",
 ) -> tuple[User, str | None]:
     """Create a user; without a password one is generated and returned once."""
-    errors: list[tuple[str, str]] = []
+    errors = single_line_errors(name=name)
     email = normalise_email(email)
-    if not looks_like_email(email):
+    if not looks_like_email(email) or single_line_error(email):
         errors.append(("email", str(_l("Please enter a valid e-mail address."))))
     elif find_user(email):
         errors.append(("email", str(_l("A user with this e-mail address exists already."))))
@@ -287,10 +297,10 @@ def update_organisation(organisation: Organisation, name: str, kind: str,
                         **details: str | None) -> None:
     """Rename or re-describe an organisation; names stay unique (case-insensitive)."""
     name = name.strip()
-    errors: list[tuple[str, str]] = []
+    errors = single_line_errors(name=name, **details)
     if not name:
         errors.append(("name", str(_l("Please enter a name."))))
-    else:
+    elif not errors:
         existing = find_organisation(name)
         if existing is not None and existing.id != organisation.id:
             errors.append(("name", str(_l("An organisation of this name exists already."))))

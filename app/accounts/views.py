@@ -31,9 +31,10 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.security import (
     audit,
+    begin_login_attempt,
     clear_login_failures,
-    login_locked_until,
-    record_login_failure,
+    login_attempt_failed,
+    login_attempt_passed,
     user_target,
 )
 from app.extensions import db, limiter
@@ -74,8 +75,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         ip = client_address()
-        locked_until = login_locked_until(form.email.data, ip)
-        if locked_until is not None:
+        attempt = begin_login_attempt(form.email.data, ip)
+        if attempt.refused:
             form.form_errors.append(ngettext(
                 "Too many failed logins. For your security, logging in is paused for "
                 "%(num)d minute. Please try again later.",
@@ -83,13 +84,13 @@ def login():
                 "%(num)d minutes. Please try again later.",
                 max(1, round(current_app.config["LOGIN_LOCKOUT"] / 60)),
             ))
-            retry = int((locked_until - now_utc()).total_seconds()) + 1
+            retry = int((attempt.locked_until - now_utc()).total_seconds()) + 1
             return render_template("accounts/login.html", form=form), 429, {
                 "Retry-After": str(max(retry, 1))}
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is None:
             email = accounts.normalise_email(form.email.data)
-            locked = record_login_failure(email, ip)
+            locked = login_attempt_failed(attempt)
             audit("login.failure", None, email, ip=ip)
             if locked:
                 audit("login.locked", None, email, ip=ip, scopes=locked)
@@ -97,6 +98,8 @@ def login():
             form.form_errors.append(_("E-mail address or password is wrong."))
             status = 401
         elif not user.active:
+            login_attempt_passed(attempt)
+            db.session.commit()
             form.form_errors.append(
                 _("This account is deactivated. Please contact the calendar's administrators.")
             )

@@ -35,6 +35,7 @@ from app.extensions import db
 from app.forms import CHOICE_MESSAGE, BaseForm, options, put_errors
 from app.reference.codes import LANGUAGES
 from app.reference.models import Industry, Municipality
+from app.routing import page_number
 from app.security import client_address
 from app.time import now_utc
 
@@ -174,8 +175,8 @@ def companies_list():
     industry = request.args.get("industry", "")
     industry = industry if industry in {i.code for i in industries} else ""
     page = db.paginate(company_list_query(search, municipality_id, industry),
-                       per_page=COMPANY_PAGE_SIZE, max_per_page=COMPANY_PAGE_SIZE,
-                       error_out=False)
+                       page=page_number(), per_page=COMPANY_PAGE_SIZE,
+                       max_per_page=COMPANY_PAGE_SIZE, error_out=False)
     filters = {"q": search or None, "municipality": municipality_id,
                "industry": industry or None}
     return render_template(

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.forms import put_errors
 from app.public.legal import pages_with_gaps
 from app.reference.codes import LANGUAGES, ORGANISATION_KINDS, ORGANISATION_ROLES, STATUSES
+from app.routing import page_number
 from app.security import client_address
 from app.time import now_utc
 
@@ -251,7 +252,7 @@ def audit_log():
     action = request.args.get("action", "")
     action = action if action in ACTIONS else ""
     user = request.args.get("user", "").strip()[:254]
-    page = db.paginate(audit_entries(action or None, user or None),
+    page = db.paginate(audit_entries(action or None, user or None), page=page_number(),
                        per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", page=page, actions=ACTIONS,
                            action=action, user=user, describe=describe)

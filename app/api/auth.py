@@ -8,15 +8,19 @@ token.
 from __future__ import annotations
 
 from flask import after_this_request, request
+from werkzeug.exceptions import HTTPException
 
 from app.accounts.auth import token_touched, user_for_token
 from app.accounts.models import User
-from app.api.errors import api_abort
+from app.api.errors import api_abort, check_json_body, handle_domain_error, handle_http_exception
+from app.errors import DomainError
 from app.extensions import commit_as_written, db
 
 # OpenAPI security requirements: reading works with or without a token.
 OPTIONAL_TOKEN = [{}, {"bearerAuth": []}]
 TOKEN = [{"bearerAuth": []}]
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+_USER = "messekalender.api_user"  # the request's token user, looked up once
 
 
 def token_user() -> User | None:
@@ -25,6 +29,8 @@ def token_user() -> User | None:
     A header that is present but not a valid, active token is a 401 (not a silent
     downgrade to anonymous), so clients notice a revoked token.
     """
+    if _USER in request.environ:
+        return request.environ[_USER]
     header = request.headers.get("Authorization")
     if header is None:
         return None
@@ -38,6 +44,7 @@ def token_user() -> User | None:
                   headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
     if token_touched():
         _keep_touch()
+    request.environ[_USER] = user
     return user
 
 
@@ -56,6 +63,22 @@ def _keep_touch() -> None:
         if response.status_code < 400:
             commit_as_written()
         return response
+
+
+def require_token_for_writes() -> None:
+    """Before any write, before its body is read: a valid token (every anonymous write is
+    a 401, whatever its body)."""
+    if request.method in WRITES and token_user() is None:
+        api_abort(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def protect(blueprint) -> None:
+    """Give an API blueprint the JSON error handlers, the token check of writes and the
+    body check (in this order)."""
+    blueprint.register_error_handler(HTTPException, handle_http_exception)
+    blueprint.register_error_handler(DomainError, handle_domain_error)
+    blueprint.before_request(require_token_for_writes)
+    blueprint.before_request(check_json_body)
 
 
 def editor() -> User:

@@ -16,9 +16,9 @@ from marshmallow.validate import Length, OneOf, Range
 
 from app.accounts.models import User
 from app.api.access import in_english, visible_event
-from app.api.auth import OPTIONAL_TOKEN, TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, protect
-from app.api.schemas import MAX_ID, LocalDateTime, RefSchema, Text
+from app.api.auth import OPTIONAL_TOKEN, TOKEN, protect, token_user
+from app.api.errors import api_abort, documented_errors
+from app.api.schemas import MAX_ID, Line, LocalDateTime, RefSchema, Text
 from app.booths import services as booths
 from app.booths.codes import APPROVAL_MODES, BOOKING_STATUSES, MAX_STAFF
 from app.booths.models import Booking, BoothCategory
@@ -155,7 +155,7 @@ class BookingCreateSchema(ma.Schema):
     category_id = fields.Integer(required=True, strict=True, validate=Range(1, MAX_ID))
     staff_count = fields.Integer(load_default=1, strict=True, validate=Range(1, MAX_STAFF),
                                  metadata={"description": "People at the booth."})
-    power_needs = Text(load_default="", validate=Length(max=booths.MAX_POWER_NEEDS),
+    power_needs = Line(load_default="", validate=Length(max=booths.MAX_POWER_NEEDS),
                        metadata={"description": "E.g. `230 V, 2 kW`."})
     occupations = fields.List(
         fields.Integer(strict=True, validate=Range(1, MAX_ID)), load_default=list,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.api.access import editable_event, in_english, organisation_for
-from app.api.auth import TOKEN, token_user
+from app.api.auth import TOKEN, protect, token_user
 from app.api.clash_schemas import (
     RULE_HELP,
     BlackoutRefSchema,
@@ -22,13 +22,14 @@ from app.api.clash_schemas import (
     FindingSchema,
     LanguagesSchema,
 )
-from app.api.errors import api_abort, documented_errors, protect
+from app.api.errors import api_abort, documented_errors
 from app.api.event_input import merge_event_fields
 from app.api.schemas import (
     MAX_ID,
     MAX_PAGE,
     MAX_PER_PAGE,
     EventCreateSchema,
+    Line,
     LocalDateTime,
     Text,
 )
@@ -117,7 +118,7 @@ class CheckInputSchema(EventCreateSchema):
     class Meta:
         exclude = ("status", "clash_acknowledgement")
 
-    title = Text(validate=Length(1, 200))
+    title = Line(validate=Length(1, 200))
     industries = fields.List(fields.String(), validate=Length(0, 7))
     event_id = fields.Integer(strict=True, validate=Range(1, MAX_ID), metadata={
         "description": "The event being edited: it is not compared with itself."})

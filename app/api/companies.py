@@ -16,9 +16,9 @@ from app.accounts import companies
 from app.accounts import services as accounts
 from app.accounts.security import audit, user_target
 from app.api.access import in_english
-from app.api.auth import TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, protect
-from app.api.schemas import RefSchema, Text
+from app.api.auth import TOKEN, protect, token_user
+from app.api.errors import api_abort, documented_errors
+from app.api.schemas import Line, RefSchema, Text
 from app.extensions import db
 from app.security import client_address
 
@@ -80,20 +80,20 @@ class CompanyCreatedSchema(ma.Schema):
 class CompanyCreateSchema(ma.Schema):
     """A new company. Unknown fields are refused."""
 
-    name = Text(required=True, validate=Length(1, companies.MAX_NAME))
-    municipality = Text(load_default="", validate=Length(max=120), metadata={
+    name = Line(required=True, validate=Length(1, companies.MAX_NAME))
+    municipality = Line(load_default="", validate=Length(max=120), metadata={
         "description": "Name (`Lüdenscheid`) or official key, AGS (`05962032`)."})
-    industries = fields.List(Text(validate=Length(max=12)), load_default=list,
+    industries = fields.List(Line(validate=Length(max=12)), load_default=list,
                              validate=Length(max=companies.MAX_LIST),
                              metadata={"description": "Industry codes, e.g. `METALL`."})
-    occupations = fields.List(Text(validate=Length(max=120)), load_default=list,
+    occupations = fields.List(Line(validate=Length(max=120)), load_default=list,
                               validate=Length(max=companies.MAX_LIST), metadata={
                                   "description": "Apprenticeship occupations by name."})
-    website = Text(load_default="", validate=Length(max=companies.MAX_WEBSITE))
-    contact_email = Text(load_default="", validate=Length(max=companies.MAX_EMAIL))
-    contact_phone = Text(load_default="", validate=Length(max=companies.MAX_PHONE))
+    website = Line(load_default="", validate=Length(max=companies.MAX_WEBSITE))
+    contact_email = Line(load_default="", validate=Length(max=companies.MAX_EMAIL))
+    contact_phone = Line(load_default="", validate=Length(max=companies.MAX_PHONE))
     description = Text(load_default="", validate=Length(max=companies.MAX_DESCRIPTION))
-    user_email = Text(required=True, validate=Length(1, companies.MAX_EMAIL), metadata={
+    user_email = Line(required=True, validate=Length(1, companies.MAX_EMAIL), metadata={
         "description": "E-mail address of the company's first user (a login)."})
 
 

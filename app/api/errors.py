@@ -156,13 +156,6 @@ def check_json_body() -> None:
         api_abort(400, "invalid_json", "The request body is not valid JSON (UTF-8).")
 
 
-def protect(blueprint) -> None:
-    """Give an API blueprint the JSON error handlers and the body check."""
-    blueprint.register_error_handler(HTTPException, handle_http_exception)
-    blueprint.register_error_handler(DomainError, handle_domain_error)
-    blueprint.before_request(check_json_body)
-
-
 def documented_errors(blueprint, *statuses: int):
     """Document the error responses an operation really returns (all as ErrorSchema)."""
 

@@ -11,9 +11,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from app.api.access import editable_event, in_english, organisation_for, visible_event
-from app.api.auth import OPTIONAL_TOKEN, TOKEN, editor, token_user
+from app.api.auth import OPTIONAL_TOKEN, TOKEN, editor, protect, token_user
 from app.api.clash_schemas import FindingSchema
-from app.api.errors import documented_errors, protect
+from app.api.errors import documented_errors
 from app.api.event_input import merge_event_fields
 from app.api.schemas import (
     CancelInputSchema,

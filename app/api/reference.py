@@ -12,7 +12,7 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from app.api.access import in_english
-from app.api.errors import protect
+from app.api.auth import protect
 from app.extensions import db
 from app.reference.models import Occupation
 

@@ -7,7 +7,6 @@ event ends after it starts, grades only for pupils, allowed status moves) stay i
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import marshmallow as ma
@@ -25,18 +24,26 @@ from app.reference.codes import (
     MIN_GRADE,
     STATUSES,
 )
-from app.time import NonexistentLocalTime, as_utc, local_to_utc, to_local
+from app.routing import MAX_DB_INT, MAX_PAGE
+from app.text import multiline_error, normalise_line_endings, single_line_error
+from app.time import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    NonexistentLocalTime,
+    as_utc,
+    local_to_utc,
+    to_local,
+)
 
-MAX_ID = 2**31 - 1
-MAX_PAGE = 100_000
+MAX_ID = MAX_DB_INT  # ids as the routes bound them (app.routing)
 MAX_PER_PAGE = 200
 # Years outside this range are typing mistakes, and far-off ones overflow datetime maths.
-MIN_YEAR, MAX_YEAR = 1970, 2200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MIN_YEAR, MAX_YEAR = EARLIEST_YEAR, LATEST_YEAR  # the service's one date range (app.time)
 
 
 class Text(fields.String):
-    """A string without control characters or lone surrogates (PostgreSQL refuses NUL)."""
+    """Multi-line text: line endings normalised to LF; no other control characters and no
+    lone surrogates (PostgreSQL refuses NUL)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -44,9 +51,22 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise ValidationError("Not valid UTF-8 text.") from error
-        if _CONTROL.search(text):
+        self._check(text)
+        return normalise_line_endings(text)
+
+    def _check(self, text: str) -> None:
+        if multiline_error(text):
             raise ValidationError("Control characters are not allowed.")
-        return text
+
+
+class Line(Text):
+    """Single-line text (titles, names, contact details): no line break, TAB or other
+    control character."""
+
+    def _check(self, text: str) -> None:
+        if single_line_error(text):
+            raise ValidationError("One line only: line breaks, tabs and other control "
+                                  "characters are not allowed.")
 
 
 class LocalDateTime(fields.DateTime):
@@ -299,18 +319,18 @@ class VenueInputSchema(ma.Schema):
     """A venue given by address; an existing venue of that name in that municipality
     is reused."""
 
-    name = Text(required=True, validate=[Length(1, 200), not_blank])
-    street = Text(allow_none=True, validate=Length(max=200))
+    name = Line(required=True, validate=[Length(1, 200), not_blank])
+    street = Line(allow_none=True, validate=Length(max=200))
     postal_code = fields.String(allow_none=True, validate=Regexp(r"^[0-9]{5}$"))
-    municipality = Text(required=True, validate=[Length(1, 120), not_blank], metadata={
+    municipality = Line(required=True, validate=[Length(1, 120), not_blank], metadata={
         "description": "Name (e.g. `Siegen`) or 8-digit official key (AGS) of a "
         "municipality of Südwestfalen."})
 
 
 class ContactInputSchema(ma.Schema):
-    name = Text(allow_none=True, validate=Length(max=120))
+    name = Line(allow_none=True, validate=Length(max=120))
     email = fields.Email(allow_none=True, validate=Length(max=254))
-    phone = Text(allow_none=True, validate=Length(max=40))
+    phone = Line(allow_none=True, validate=Length(max=40))
 
 
 _TIME_HELP = (
@@ -328,7 +348,7 @@ class EventPatchSchema(ma.Schema):
     `first_day`/`last_day`. The venue is `venue_id` or `venue` (an address).
     """
 
-    title = Text(validate=Length(1, 200))
+    title = Line(validate=Length(1, 200))
     description = Text(validate=Length(max=5000))
     type = fields.String(validate=OneOf(list(EVENT_TYPES)))
     all_day = fields.Boolean()
@@ -367,7 +387,7 @@ class EventPatchSchema(ma.Schema):
 class EventCreateSchema(EventPatchSchema):
     """A new event; it starts as a draft unless `status` says otherwise."""
 
-    title = Text(required=True, validate=Length(1, 200))
+    title = Line(required=True, validate=Length(1, 200))
     type = fields.String(required=True, validate=OneOf(list(EVENT_TYPES)))
     audiences = fields.List(fields.Nested(AudienceInputSchema), required=True,
                             validate=Length(1, len(AUDIENCES)))

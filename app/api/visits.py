@@ -18,8 +18,8 @@ from marshmallow.validate import Length, OneOf, Range
 
 from app.accounts.models import User
 from app.api.access import in_english, visible_event
-from app.api.auth import OPTIONAL_TOKEN, TOKEN, token_user
-from app.api.errors import api_abort, documented_errors, protect
+from app.api.auth import OPTIONAL_TOKEN, TOKEN, protect, token_user
+from app.api.errors import api_abort, documented_errors
 from app.api.schemas import LocalDateTime, Text
 from app.calendar.models import Event
 from app.extensions import db

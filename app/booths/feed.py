@@ -129,10 +129,10 @@ def render_company_feed(company: Company) -> bytes:
             until = to_local(booking.offer_expires_at)
             status += f" bis {format_datetime(until, 'medium', locale='de_DE')}"
         stand = f"\nStand: {booking.stand}" if booking.stand else ""
-        component["DESCRIPTION"] = icalendar.vText(
+        component["DESCRIPTION"] = ical.text(
             f"Ihre Buchung: {status} – {booking.category.name}{stand}\n\n"
-            f"{component['DESCRIPTION']}")
-        component["SUMMARY"] = icalendar.vText(f"{component['SUMMARY']} [{status}]")
+            f"{component['DESCRIPTION']}", multiline=True)
+        component["SUMMARY"] = ical.text(f"{component['SUMMARY']} [{status}]")
     for booking in bookings:
         if booking.status == "confirmed":
             for extra in _setup_entries(booking, company):
@@ -167,8 +167,9 @@ def _setup_entries(booking: Booking, company: Company) -> list[icalendar.Event]:
         extra.add("sequence", event.sequence + setup.sequence)
         extra.add("dtstart", as_utc(start))
         extra.add("dtend", as_utc(end))
-        extra.add("summary", f"{title}: {event.title}")
-        extra.add("description", f"{title} für {event.title} ({company.name}).")
+        extra.add("summary", ical.text(f"{title}: {event.title}"))
+        extra.add("description", ical.text(f"{title} für {event.title} ({company.name}).",
+                                           multiline=True))
         entries.append(extra)
     return entries
 

@@ -16,7 +16,13 @@ from app.errors import DomainError
 from app.extensions import db
 from app.reference.codes import AUDIENCES, DISTRICT_CODES, EVENT_TYPES, INDUSTRY_CODES
 from app.reference.models import District, Industry, Municipality, Occupation
-from app.time import as_utc, day_span_utc, local_midnight_utc
+from app.time import (
+    DATE_RANGE_TEXT,
+    as_utc,
+    day_span_utc,
+    in_date_range,
+    local_midnight_utc,
+)
 
 
 class FilterError(DomainError):
@@ -76,6 +82,9 @@ class EventFilter:
                 values[attribute] = None
             if values[attribute] is None:
                 raise FilterError(f"'{name}' must be a date like 2027-03-14.", field=name)
+            if not in_date_range(values[attribute]):
+                raise FilterError(f"'{name}' must be a date from {DATE_RANGE_TEXT}.",
+                                  field=name)
         if values["date_from"] and values["date_to"] and values["date_to"] < values["date_from"]:
             raise FilterError(f"'{date_names[1]}' is before '{date_names[0]}'.",
                               field=date_names[1])

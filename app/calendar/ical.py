@@ -3,6 +3,10 @@
 Feeds are in German whatever the visitor's language: they land in shared school calendars.
 Every value is derived from the stored event (DTSTAMP is its last change), so the same
 events always give the same bytes — the static publisher relies on that.
+
+Every text property of every builder (feeds, the single-event download, the company
+feed, mail attachments) is made with ``text``: whatever a stored value holds, the output
+parses back to the same components and properties.
 """
 
 from __future__ import annotations
@@ -18,12 +22,25 @@ from flask_babel import force_locale
 
 from app.calendar.models import Event
 from app.reference.codes import AUDIENCES, EVENT_TYPES
+from app.text import lines, one_line
 from app.time import local_today, local_zone, to_local
 
 PRODID = "-//Messekalender Südwestfalen//Feeds 1.0//DE"
 REFRESH_INTERVAL = timedelta(hours=6)
 CROSS = "CROSS"  # the industry code of cross-industry events
 _AUDIENCE_ORDER = {code: index for index, code in enumerate(AUDIENCES)}
+
+
+def text(value: str | None, *, multiline: bool = False) -> icalendar.vText:
+    """A TEXT value (RFC 5545 3.3.11) that is safe whatever is stored.
+
+    Single-line values lose their control characters and line breaks (``one_line``);
+    multi-line ones keep their lines (``lines``), escaped as ``\\n`` by ``vText``, which also
+    escapes commas, semicolons and backslashes. Passing a ``vText`` also keeps
+    ``icalendar`` from writing non-standard properties (``NAME``, ``X-WR-CALNAME``,
+    ``X-WR-CALDESC``, which default to TEXT by RFC 5545 3.8.8.2) unescaped.
+    """
+    return icalendar.vText(lines(value) if multiline else one_line(value))
 
 
 def build_calendar(
@@ -52,10 +69,10 @@ def calendar_header(*, name: str, description: str, years: Set[int]) -> icalenda
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("description", description)
-    calendar.add("x-wr-caldesc", description)
+    calendar.add("name", text(name))
+    calendar.add("x-wr-calname", text(name))
+    calendar.add("description", text(description, multiline=True))
+    calendar.add("x-wr-caldesc", text(description, multiline=True))
     calendar.add("x-wr-timezone", local_zone().key)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
@@ -155,14 +172,16 @@ def event_component(
         component.add("dtstart", to_local(event.starts_at))
         component.add("dtend", to_local(event.ends_at))
     prefix = "Abgesagt: " if event.status == "cancelled" else ""
-    component.add("summary", prefix + event.title)
-    component.add("description", describe(event, page, occupations=occupations))
-    component.add("location", event.venue.address)
+    component.add("summary", text(prefix + event.title))
+    component.add("description", text(describe(event, page, occupations=occupations),
+                                      multiline=True))
+    component.add("location", text(event.venue.address))
     latitude, longitude = event.venue.coordinates
     component.add("geo", (latitude, longitude))
     component.add("url", page, parameters={"VALUE": "URI"})
-    component.add("categories", [german_labels().types[event.event_type]]
-                  + [industry.name_de for industry in event.industries])
+    component.add("categories", [text(label) for label in (
+        german_labels().types[event.event_type],
+        *(industry.name_de for industry in event.industries))])
     component.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
     component.add("class", "PUBLIC")
     component.add("transp", "TRANSPARENT")
@@ -267,9 +286,9 @@ def appointments_calendar(event: Event, appointments: Sequence[Appointment], *, 
         component.add("sequence", appointment.sequence)
         component.add("dtstart", to_local(appointment.starts_at))
         component.add("dtend", to_local(appointment.ends_at))
-        component.add("summary", appointment.summary)
-        component.add("description", appointment.description)
-        component.add("location", event.venue.address)
+        component.add("summary", text(appointment.summary))
+        component.add("description", text(appointment.description, multiline=True))
+        component.add("location", text(event.venue.address))
         component.add("geo", event.venue.coordinates)
         component.add("url", page, parameters={"VALUE": "URI"})
         component.add("status", "CANCELLED" if appointment.cancelled else "CONFIRMED")

@@ -17,12 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 from dateutil.rrule import rrulestr
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.calendar import ical
 from app.clashes.models import BlackoutCalendar, BlackoutPeriod
 from app.errors import DomainError
 from app.extensions import db
@@ -258,8 +260,12 @@ def school_holidays_ics(rows: Iterable[dict[str, str]], name: str) -> tuple[byte
     Rows without dates (not verified in the source) are left out; their labels are
     returned so that the caller can say so.
     """
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{name}", f"{AUDIENCES_PROPERTY}:pupils"]
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", ical.text(name))
+    calendar.add(AUDIENCES_PROPERTY, ical.text("pupils"))
     left_out = []
     for row in rows:
         label = f"{row['name']} {row['school_year']}"
@@ -267,13 +273,16 @@ def school_holidays_ics(rows: Iterable[dict[str, str]], name: str) -> tuple[byte
             left_out.append(label)
             continue
         first, last = date.fromisoformat(row["first_day"]), date.fromisoformat(row["last_day"])
-        uid = f"{row['school_year'].replace('/', '-')}-{row['name'].lower()}@nrw-schulferien"
-        lines += ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261125T000000Z",
-                  f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
-                  f"DTEND;VALUE=DATE:{last + timedelta(days=1):%Y%m%d}",
-                  f"SUMMARY:{label}", "TRANSP:TRANSPARENT", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8"), left_out
+        period = icalendar.Event()
+        period.add("uid", f"{row['school_year'].replace('/', '-')}-{row['name'].lower()}"
+                          "@nrw-schulferien")
+        period.add("dtstamp", datetime(2026, 11, 25, tzinfo=UTC))
+        period.add("dtstart", first)
+        period.add("dtend", last + timedelta(days=1))
+        period.add("summary", ical.text(label))
+        period.add("transp", "TRANSPARENT")
+        calendar.add_component(period)
+    return calendar.to_ical(), left_out
 
 
 # --- storing -------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from app.extensions import db
 from app.i18n import format_day
 from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import District
-from app.time import local_today, now_utc
+from app.time import EARLIEST_YEAR, LATEST_YEAR, local_today, now_utc
 
 bp = Blueprint("clash_board", __name__)
 bp.before_request(require_organiser)
@@ -64,7 +64,7 @@ ACTION_LABELS = {
 }
 STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "resolved": _l("resolved")}
 SEVERITY_LABELS = {"hard": _l("hard"), "soft": _l("soft")}
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = EARLIEST_YEAR, LATEST_YEAR  # the service's one date range
 
 
 @bp.context_processor

@@ -49,6 +49,19 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Given up on: refused for good, or too many temporary failures. Kept, never dropped:
+    # an admin retries it or discards it (``discarded_at``) on /admin/outbox.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def state(self) -> str:
+        """sent, discarded, failed or waiting."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.discarded_at is not None:
+            return "discarded"
+        return "failed" if self.failed_at is not None else "waiting"
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.key}>"

@@ -15,6 +15,11 @@ INSERT for all recipients); the text and any attachment are made after the commi
 area that owns the template, asked through ``signals.render_outbox_message`` — by the
 delivery (``deliver_outbox`` renders a claimed row before it sends it) or by
 ``render_pending``.
+
+Given up, never dropped: a message that cannot be sent — it cannot even be built, or the
+server refuses it for good (a 5xx answer to its recipients or its content) — or that
+failed ``MAX_ATTEMPTS`` times is marked ``failed`` and no longer retried. Admins see the
+failed messages with their errors on /admin/outbox and retry or discard them.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import re
 import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -33,13 +39,14 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import signals
 from app.extensions import db
 from app.outbox.models import OutboxMessage
 from app.outbox.recipients import Recipient
+from app.text import lines, one_line
 
 CLAIM_SECONDS = 300
 FIRST_RETRY_SECONDS = 60
@@ -48,6 +55,13 @@ SMTP_TIMEOUT = 30
 # Header lines a message may add; the others (From, To, Subject …) are the outbox's own.
 EXTRA_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id")
 _LINE_BREAK = re.compile(r"[\r\n\x00]")
+# Temporary failures (server away, connection refused, 4xx) are retried this often: with
+# the back-off about two days, then the message is failed (an admin may retry it).
+MAX_ATTEMPTS = 16
+
+
+class PermanentFailure(Exception):
+    """This message can never be sent as it is; retrying would fail the same way."""
 
 
 def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
@@ -61,7 +75,7 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     """
     _check_headers(headers)
     statement = _insert().values(
-        key=key[:200], recipient=recipient, language=language, subject=subject[:300],
+        key=key[:200], recipient=recipient, language=language, subject=one_line(subject)[:300],
         body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
         attempts=0, next_attempt_at=now, headers=headers or None,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
@@ -90,7 +104,7 @@ def queue_many(messages: list[Queued], now: datetime) -> set[str]:
     statement = _insert().on_conflict_do_nothing(index_elements=["key"]).returning(
         OutboxMessage.__table__.c.key)
     rows = [{"key": m.key[:200], "recipient": m.recipient, "language": m.language,
-             "subject": m.subject[:300], "body": m.body, "attachment_name": None,
+             "subject": one_line(m.subject)[:300], "body": m.body, "attachment_name": None,
              "attachment": None, "created_at": now, "attempts": 0, "next_attempt_at": now,
              "headers": m.headers or None} for m in messages]
     return set(db.session.execute(statement, rows).scalars())
@@ -259,14 +273,14 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender()
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["Subject"] = one_line(message.subject)  # rows queued before it was cleaned
     email["Date"] = format_datetime(message.created_at)
     digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
     email["Message-ID"] = f"<{digest}@messekalender.outbox>"
     for name, value in (message.headers or {}).items():
         if name in EXTRA_HEADERS:
             email[name] = value
-    email.set_content(message.body)
+    email.set_content(lines(message.body))
     email["Content-Language"] = message.language  # after set_content, which clears Content-*
     if message.attachment is not None and message.attachment_name:
         kind = mimetypes.guess_type(message.attachment_name)[0] or "application/octet-stream"
@@ -285,8 +299,29 @@ class DeliveryReport:
 
 
 def _due(now: datetime):
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now,
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+            OutboxMessage.discarded_at.is_(None), OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether the server refused the message for good: every recipient with a 5xx, or
+    the message itself (DATA) with a 5xx. A refused sender or login is the service's own
+    configuration: retried (an admin fixes SMTP_URL, the messages go out)."""
+    if isinstance(error, PermanentFailure):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _send(transport: Transport, message: OutboxMessage) -> None:
+    try:
+        email = build_email(message)
+    except (ValueError, TypeError, LookupError, MessageError) as error:
+        raise PermanentFailure(f"invalid message: {type(error).__name__}: {error}") from error
+    transport.send(email, message.id)
 
 
 def deliver_outbox(now: datetime, *, transport: Transport | None = None,
@@ -315,18 +350,26 @@ def deliver_outbox(now: datetime, *, transport: Transport | None = None,
                 db.session.commit()
                 continue
             db.session.commit()
-            transport.send(build_email(message), message.id)
-        except (smtplib.SMTPException, OSError, ValueError, RenderError) as error:
+            _send(transport, message)
+        except (PermanentFailure, smtplib.SMTPException, OSError, ValueError,
+                RenderError) as error:
             db.session.rollback()
+            give_up = is_permanent(error) or message.attempts >= MAX_ATTEMPTS
             db.session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == message_id)
                 .values(claimed_until=None, last_error=f"{type(error).__name__}: {error}"[:2000],
-                        next_attempt_at=now + retry_delay(message.attempts))
+                        next_attempt_at=now + retry_delay(message.attempts),
+                        failed_at=now if give_up else None)
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-            current_app.logger.warning("outbox: message %s failed (attempt %s): %s",
-                                       message_id, message.attempts, error)
+            if give_up:
+                current_app.logger.error("outbox: message %s failed for good (attempt %s), "
+                                         "see /admin/outbox: %s", message_id,
+                                         message.attempts, error)
+            else:
+                current_app.logger.warning("outbox: message %s failed (attempt %s): %s",
+                                           message_id, message.attempts, error)
             report.failed.append(message_id)
             continue
         db.session.execute(
@@ -347,3 +390,48 @@ def purge_sent(now: datetime) -> int:
     privacy notice names the period). Unsent ones are never purged."""
     return db.session.execute(
         delete(OutboxMessage).where(OutboxMessage.sent_at < now - SENT_MAIL_KEPT)).rowcount
+
+
+# --- for the admins: failed messages ------------------------------------------------------
+
+
+def failed_messages() -> Select:
+    """Messages given up on and not yet retried or discarded, newest failure first."""
+    return (select(OutboxMessage)
+            .where(OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.discarded_at.is_(None))
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc()))
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many messages wait to be sent and how many have failed."""
+    waiting = db.session.execute(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+        OutboxMessage.discarded_at.is_(None))).scalar_one()
+    failed = db.session.execute(
+        select(func.count()).select_from(failed_messages().order_by(None).subquery())
+    ).scalar_one()
+    return {"waiting": waiting, "failed": failed}
+
+
+class NotFailed(Exception):
+    """Only a failed message can be retried or discarded (it may have been handled in
+    another tab already)."""
+
+
+def retry_message(message: OutboxMessage, now: datetime) -> None:
+    """Send a failed message again at the next delivery run, with a fresh count of
+    attempts (e.g. after SMTP_URL was fixed)."""
+    if message.state != "failed":
+        raise NotFailed(message.id)
+    message.failed_at = message.claimed_until = None
+    message.attempts, message.next_attempt_at = 0, now
+    db.session.flush()
+
+
+def discard_message(message: OutboxMessage, now: datetime) -> None:
+    """Give a failed message up for good; the row (and its error) is kept."""
+    if message.state != "failed":
+        raise NotFailed(message.id)
+    message.discarded_at = now
+    db.session.flush()

@@ -19,7 +19,8 @@ from app.clashes.notes import WHY_GO_AHEAD
 from app.extensions import db
 from app.planning.forms import EventForm, StatusAcknowledgementForm, event_data
 from app.reference.models import Municipality
-from app.time import local_today
+from app.routing import parse_id
+from app.time import in_date_range, local_today
 
 
 @dataclasses.dataclass
@@ -43,7 +44,9 @@ def only_checking(form: EventForm) -> bool:
     """The "Check for clashes" button or a suggested date: check, never save."""
     if request.form.get("use_date"):
         with contextlib.suppress(ValueError):
-            use_date(form, date.fromisoformat(request.form["use_date"][:10]))
+            day = date.fromisoformat(request.form["use_date"][:10])
+            if in_date_range(day):
+                use_date(form, day)
         return True
     return bool(request.form.get("check"))
 
@@ -69,10 +72,10 @@ def candidate_data(form: EventForm, organisation) -> calendar.EventData | None:
     """The form's when, where and for whom, even before the rest is filled in; the venue
     is looked up but never created (a new venue has no clashes of its own)."""
     data = event_data(form)
-    try:
-        municipality_id = int(form.municipality.data or 0)
-    except ValueError:
-        return None
+    moments = (data.starts_at, data.ends_at, data.first_day, data.last_day)
+    if any(moment is not None and not in_date_range(moment) for moment in moments):
+        return None  # refused by the form; far dates would overflow the clash rules
+    municipality_id = parse_id(form.municipality.data)
     municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
     if municipality is None or organisation is None:
         return None

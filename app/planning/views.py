@@ -38,6 +38,7 @@ from app.planning.forms import (
 )
 from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import Municipality
+from app.routing import parse_id
 from app.time import now_utc
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
@@ -273,7 +274,7 @@ def live_clash_check():
     """The clashes the event form's current values would cause (JSON with the rendered
     warnings); nothing is stored. CSRF-protected like every POST (X-CSRFToken header)."""
     event = None
-    event_id = request.form.get("event_id", type=int)
+    event_id = parse_id(request.form.get("event_id"))
     if event_id:
         event = db.session.get(Event, event_id)
         if event is None or not calendar.can_edit(current_user, event):

@@ -64,6 +64,7 @@ def test_list_needs_an_organiser_token(api, setup, make_user, make_company, toke
     assert api.get("/api/v1/clashes", headers=bearer(token_for(company))).status_code == 403
 
 
+@pytest.mark.usefixtures("fixed_clock")  # suggestions start today; the fair is in 2027
 def test_check_returns_clashes_and_stores_nothing(api, setup):  # noqa: F811
     venues = db.session.execute(select(func.count()).select_from(Venue)).scalar()
     response = api.post("/api/v1/clashes/check", headers=setup["c"],

@@ -22,6 +22,9 @@ from tests.api.conftest import bearer, token_for  # noqa: F401
 from tests.clashes.conftest import SATURDAY
 from tests.conftest import login
 
+# Fixed dates (2027 and later) meet code that reads the clock: it stands before them.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
+
 
 def mails(prefix: str = "clash") -> list[OutboxMessage]:
     db.session.expire_all()

@@ -12,7 +12,11 @@ import vobject
 from app.calendar import services as calendar
 from app.extensions import db
 from app.feeds import services as feeds_services
+from app.text import one_line
 from app.time import now_utc
+
+# Fixed dates (2027 and later) meet code that reads the clock: it stands before them.
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 
 def parse(response) -> icalendar.Calendar:
@@ -77,16 +81,18 @@ def test_lines_are_folded_at_75_octets_with_crlf(client, make_event):
     ],
 )
 def test_hostile_text_round_trips_and_cannot_inject(client, make_event, title):
+    """A title stored with a line break (before single-line fields refused them) comes
+    out on one line; the description keeps its lines."""
     make_event(title, description=f"{title}\r\nDTSTART:19700101T000000")
     response = client.get("/feeds/all.ics")
     feed = parse(response)
     events = list(feed.walk("VEVENT"))
     assert len(events) == 1
-    assert str(events[0]["SUMMARY"]) == title.strip()
-    assert title.strip() in str(events[0]["DESCRIPTION"])
+    assert str(events[0]["SUMMARY"]) == one_line(title)
+    assert f"{title}\nDTSTART:19700101T000000" in str(events[0]["DESCRIPTION"])
     assert events[0]["STATUS"] == "CONFIRMED"
     parsed = vobject.readOne(response.data.decode())
-    assert [e.summary.value for e in parsed.vevent_list] == [title.strip()]
+    assert [e.summary.value for e in parsed.vevent_list] == [one_line(title)]
 
 
 def test_independent_parser_reads_times_and_whole_days(client, make_event):

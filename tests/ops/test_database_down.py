@@ -36,13 +36,14 @@ def assert_all_unavailable(client) -> None:
     for url in PAGES:
         response = client.get(url)
         assert response.status_code == 503, url
+        assert response.headers["Retry-After"] == "30", url
         assert response.mimetype == "text/html", url
         assert FRIENDLY in html.unescape(response.get_data(as_text=True)), url
     health = client.get("/healthz")
-    assert health.status_code == 503
+    assert health.status_code == 503 and health.headers["Retry-After"] == "30"
     assert health.json["database"] == "unavailable" and health.json["status"] == "degraded"
     api = client.get("/api/v1/events")
-    assert api.status_code == 503
+    assert api.status_code == 503 and api.headers["Retry-After"] == "30"
     assert api.json["error"]["code"] == "database_unavailable"
     login_post = client.post("/login", data={"email": "a@example.org", "password": "x" * 12})
     assert login_post.status_code == 503
@@ -91,14 +92,22 @@ def take_away(app, folder: Path) -> Path:
     return gone
 
 
-def test_sqlite_database_goes_away_and_comes_back(sqlite_site):
+def test_sqlite_database_goes_away_and_comes_back(sqlite_site, caplog):
     app, folder = sqlite_site
     client = app.test_client()
     english(client)
     assert client.get("/healthz").status_code == 200
 
     gone = take_away(app, folder)
+    caplog.clear()
     assert_all_unavailable(client)
+    for _ in range(20):
+        assert client.get("/").status_code == 503
+    # One traceback for the outage, then one line per failed request.
+    outage = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert len(outage) >= 25
+    assert sum(1 for record in outage if record.exc_info) == 1
+    assert sum(1 for record in caplog.records if record.exc_info) == 1
     gone.rename(folder)  # the volume is back
 
     assert client.get("/healthz").json["database"] == "ok"

@@ -41,6 +41,7 @@ def test_gunicorn_settings(monkeypatch):
     assert "%(U)s" in settings["access_log_format"]
     assert "%(r)s" not in settings["access_log_format"]
     assert "%(q)s" not in settings["access_log_format"]
+    assert "%(h)s" in settings["access_log_format"]  # the peer, next to X-Forwarded-For
     assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
 
 
@@ -87,8 +88,8 @@ def test_gunicorn_serves_the_app_with_the_production_config(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         output = process.communicate(timeout=30)[0].decode()
-    # The access log line carries the address from X-Forwarded-For.
-    assert "203.0.113.5" in output
+    # The access log line carries the peer and the address from X-Forwarded-For.
+    assert "127.0.0.1 for=203.0.113.5" in output, output
     # A private feed's token never reaches the log.
     assert secret not in output and "/feeds/company/…" in output
 

@@ -16,10 +16,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, update
 
@@ -27,7 +28,6 @@ from app.extensions import db
 from app.ops.models import JobRun, SchedulerHeartbeat
 from app.outbox.models import OutboxMessage
 from app.outbox.services import queue
-from app.time import now_utc
 from tests.conftest import project_root
 
 TAKEOVER_LIMIT = 60  # seconds the issue allows; with short polls it takes about one
@@ -107,6 +107,14 @@ def runs() -> list[JobRun]:
     return list(db.session.execute(select(JobRun).order_by(JobRun.id)).scalars())
 
 
+def process_now() -> datetime:
+    """The clock of the spawned schedulers: the real one (a clock-shifted test run moves
+    only this process's clock)."""
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
 def ok_runs(job_id: str, pid: int) -> int:
     return sum(1 for run in runs() if (run.job_id, run.pid, run.outcome) == (job_id, pid, "ok"))
 
@@ -119,7 +127,7 @@ def messages() -> list[OutboxMessage]:
 def queue_mails(first: int, count: int) -> None:
     for number in range(first, first + count):
         queue(f"scheduler-test:{number}", f"person{number}@example.org", f"Nachricht {number}",
-              "Text", now_utc())
+              "Text", process_now())
     db.session.commit()
 
 
@@ -148,10 +156,10 @@ def test_one_scheduler_leads_the_standby_takes_over_and_nothing_runs_twice(
 
     queue_mails(6, 5)
     leader.stop(signal.SIGKILL)
-    killed_at = now_utc()
+    killed_at = process_now()
     wait_for(lambda: heartbeat_pid() == standby.pid, TAKEOVER_LIMIT, "the standby to take over",
              (standby,))
-    took = (now_utc() - killed_at).total_seconds()
+    took = (process_now() - killed_at).total_seconds()
     assert took < TAKEOVER_LIMIT
     wait_for(lambda: all(m.sent_at for m in messages()) and
              ok_runs("deliver-outbox", standby.pid) >= 2, 20, "the new leader to deliver",
@@ -207,7 +215,8 @@ def test_a_scheduler_killed_mid_delivery_the_next_run_completes_it_once(spawn):
     hung = messages()
     assert [m.attempts for m in hung] == [1, 0, 0] and not any(m.sent_at for m in hung)
     # The dead worker's claim expires after CLAIM_SECONDS; don't wait five minutes here.
-    db.session.execute(update(OutboxMessage).values(claimed_until=now_utc() - timedelta(seconds=1)))
+    db.session.execute(update(OutboxMessage).values(
+        claimed_until=process_now() - timedelta(seconds=1)))
     db.session.commit()
 
     recorder = Recorder()

@@ -117,7 +117,7 @@ def test_adding_a_row_keeps_what_was_typed(client, fair):
     ("email", "keine-adresse", "gültige E-Mail-Adresse"),
     ("classes-0-slot_id", "99999", "angebotenen Zeitfenster"),
     ("consent", None, "Bitte stimmen Sie zu"),
-    ("school_name", "Schule\x00", "unzulässige Zeichen"),
+    ("school_name", "Schule\x00", "Steuerzeichen"),
 ])
 def test_bad_input_is_refused_with_a_message_and_nothing_is_stored(client, fair, field,
                                                                    value, message):
