@@ -58,6 +58,12 @@ class BaseForm(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, validators=validators,
                                       **options)
 
+        def render_field(self, field, render_kw):
+            """The CSRF field without an id: several forms on one page would repeat it."""
+            if field.type == "CSRFTokenField":
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)
+
 
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes; unknown posted values are refused with a fixed message."""
