@@ -127,7 +127,7 @@ def test_create_multi_day_timed_event(as_organiser):
 def assert_refused_with_input_kept(response, *typed: str, message: str) -> str:
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Please check the marked fields." in html
+    assert "There is a problem" in html  # the error summary
     assert message in html
     for value in typed:
         assert value in html, value

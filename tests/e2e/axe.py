@@ -51,7 +51,8 @@ class Violation:
 
     def __str__(self) -> str:
         shown = ", ".join(self.targets[:3]) + (" …" if len(self.targets) > 3 else "")
-        return f"{self.impact:8} {self.rule} on {self.page} at {self.width} px: {self.help} [{shown}]"
+        return (f"{self.impact:8} {self.rule} on {self.page} at {self.width} px: "
+                f"{self.help} [{shown}]")
 
 
 def run_axe(page, label: str | None = None) -> list[Violation]:

@@ -69,7 +69,7 @@ def test_admin_edits_a_company_and_adds_a_user(page: Page, make_user, make_compa
     expect(page.locator("#website")).to_have_value("https://metallbau.example")
 
     page.locator("#new-user ~ form #email").fill("personal@metallbau.example")
-    page.locator("#new-user ~ form #name").fill("Petra Personal")
+    page.locator("#new-user ~ form #user-name").fill("Petra Personal")
     page.locator("#new-user ~ form button[type=submit]").click()
     expect(page.locator("#shown-password")).to_be_visible()
     expect(page.locator("#users")).to_contain_text("personal@metallbau.example")
