@@ -213,7 +213,9 @@ def test_every_mistake_is_marked_at_once(as_organiser):
     for message in ("Please choose the town or municipality.", "does not exist",
                     "Please enter a title."):
         assert message in html
-    assert html.count("Please enter a title.") == 1
+    # once at the field, once in the summary at the top that links to it
+    assert html.count("Please enter a title.") == 2
+    assert 'href="#title"' in html
 
 
 def test_timed_event_needs_date_and_times(as_organiser):
