@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     DateTimeField,
     HiddenField,
@@ -22,6 +24,27 @@ from app.time import EARLIEST_YEAR, LATEST_YEAR, in_date_range
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
 PLEASE_CHOOSE = _l("– please choose –")
+
+
+# WTForms' own messages that its German catalogue lacks ("Not a valid time value."): ours
+# has them, and FormTranslations asks ours first.
+WTFORMS_MESSAGES_MISSING_IN_GERMAN = (
+    _l("Not a valid time value."),
+    _l("Not a valid week value."),
+    _l("This field cannot be edited."),
+    _l("This field is disabled and cannot have a value."),
+)
+
+
+class FormTranslations:
+    """WTForms' messages in the visitor's language: our catalogue first, then WTForms'."""
+
+    def gettext(self, string: str) -> str:
+        ours = get_translations().ugettext(string)
+        return ours if ours != string else wtforms_translations.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return wtforms_translations.ngettext(singular, plural, n)
 
 
 def web_address(form, field) -> None:
@@ -72,9 +95,18 @@ def options(pairs, blank=None, optgroup: str | None = None) -> list[SelectChoice
 class BaseForm(FlaskForm):
     """A CSRF-protected form whose text fields are stripped and checked: a text area's line
     endings are normalised, any other text field that people type is a single line
-    (``app.text``); every date field stays within the service's date range."""
+    (``app.text``); every date field stays within the service's date range.
+
+    Each field reports one problem at a time (the first its validators find): a bad web
+    address is not also "not a valid URL", a word in a number field not also out of range.
+    Inputs carry no ``maxlength``, which would cut a pasted text without a word; the limit
+    is checked on the server and shown while typing (``data-maxlength``, site.js).
+    """
 
     class Meta:
+        def get_translations(self, form):
+            return FormTranslations()
+
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, DateTimeField):  # dates, months, local date-times
@@ -95,6 +127,23 @@ class BaseForm(FlaskForm):
             validators = [*unbound_field.kwargs.get("validators", ()), check]
             return unbound_field.bind(form=form, filters=filters, validators=validators,
                                       **options)
+
+        def render_field(self, field, render_kw):
+            """The CSRF field without an id (several forms on one page would repeat it);
+            ``maxlength`` becomes ``data-maxlength`` for the counter."""
+            render_kw = {**(field.render_kw or {}), **render_kw}
+            if field.type == "CSRFTokenField":
+                render_kw["id"] = False
+            if "maxlength" in render_kw:
+                render_kw["data-maxlength"] = render_kw.pop("maxlength")
+            return field.widget(field, **render_kw)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.errors, list):
+                del field.errors[1:]
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

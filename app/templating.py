@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
+import pyphen
 from flask import Flask, current_app
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
@@ -17,6 +21,7 @@ from app.time import to_local
 
 def register(app: Flask) -> None:
     app.context_processor(layout_helpers)
+    app.add_template_filter(hyphenate)
 
 
 def layout_helpers() -> dict:
@@ -45,6 +50,26 @@ class Labels:
         if found is None:
             found = self.translated[code] = str(self.labels.get(code, code))
         return found
+
+
+# Words this long get soft hyphens where the language's rules allow a break.
+LONG_WORD = re.compile(r"\w{12,}")
+HYPHENATION = {"de": "de_DE", "en": "en_GB"}
+
+
+@cache
+def _hyphenator(language: str) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang=HYPHENATION.get(language, "de_DE"))
+
+
+def hyphenate(text: str | None) -> str:
+    """Soft hyphens in long words for narrow cells (the month grid), so that a title breaks
+    as "Ausbildungs-messe", not "Ausbildungsmess e"; browsers on Linux often lack the
+    dictionaries CSS ``hyphens: auto`` needs. Escaping still applies to the result."""
+    if not text:
+        return ""
+    hyphenator = _hyphenator(str(get_locale() or "de")[:2])
+    return LONG_WORD.sub(lambda word: hyphenator.inserted(word.group(0), hyphen="\u00ad"), text)
 
 
 def has_endpoint(name: str) -> bool:

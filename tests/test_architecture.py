@@ -4,6 +4,7 @@ each other in a circle (also through imports inside functions)."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,13 @@ def layered_modules() -> set[str]:
 
 def test_areas_import_only_downward(monkeypatch, capsys):
     monkeypatch.chdir(project_root())
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger) and not logger.disabled]
     status = lint_imports(config_filename=str(PYPROJECT), no_cache=True, no_logo=True)
+    # import-linter configures logging and disables the loggers that exist (ours too):
+    # later tests in this process read our logs
+    for logger in loggers:
+        logger.disabled = False
     report = capsys.readouterr().out
     assert status == EXIT_STATUS_SUCCESS, report
 

@@ -55,6 +55,8 @@ def home_for(user: User) -> str:
         return url_for("admin.index")
     if user.is_organiser:
         return url_for("editing.index")
+    if user.role == "company" and "booths.my_bookings" in current_app.view_functions:
+        return url_for("booths.my_bookings")
     return url_for("accounts.account")
 
 

@@ -142,7 +142,8 @@ class CompanyUserForm(BaseForm):
                     Email(_l("Please enter a valid e-mail address."))],
         render_kw={"maxlength": 254, "autocomplete": "off"},
     )
-    name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120})
+    name = StringField(_l("Name"), validators=[Length(max=120)], render_kw={"maxlength": 120},
+                       id="user-name")  # the company form above has a "name" too
     language = SelectField(_l("Language"), choices=options(LANGUAGES), default="de",
                            invalid_choice_message=CHOICE_MESSAGE)
 

@@ -285,6 +285,8 @@ class FilterChoices:
     industries: dict[str, str]
     occupations: dict[str, str] | None = None
     grades: tuple[int, ...] = FILTER_GRADES
+    # The same occupations by industry label, for the grouped checkboxes of the picker.
+    occupation_groups: dict[str, dict[str, str]] | None = None
 
 
 def filter_choices() -> FilterChoices:
@@ -292,9 +294,14 @@ def filter_choices() -> FilterChoices:
     industries = {i.code: i.label
                   for i in db.session.execute(select(Industry).order_by(Industry.code)).scalars()}
     ordered = {code: districts.get(code, code) for code in DISTRICT_CODES}
-    occupations = {str(o.id): o.name for o in db.session.execute(
-        select(Occupation).order_by(Occupation.name)).scalars()}
-    return FilterChoices(districts=ordered, industries=industries, occupations=occupations)
+    rows = db.session.execute(select(Occupation).order_by(Occupation.name)).scalars().all()
+    occupations = {str(o.id): o.name for o in rows}
+    groups: dict[str, dict[str, str]] = {}
+    for occupation in sorted(rows, key=lambda o: (industries.get(o.industry_code, ""), o.name)):
+        label = industries.get(occupation.industry_code, occupation.industry_code)
+        groups.setdefault(label, {})[str(occupation.id)] = occupation.name
+    return FilterChoices(districts=ordered, industries=industries, occupations=occupations,
+                         occupation_groups=groups)
 
 
 def filter_message(error: FilterError) -> str:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Select,
     and_,
+    case,
     false,
     or_,
     select,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
-from app.calendar.models import Event, Venue
+from app.calendar.models import Event, EventChange, Venue
 from app.clashes import notifications
 from app.clashes.models import BlackoutPeriod, Clash, ClashAction
 from app.clashes.notes import ClashError, ClashPermissionError, clean_note
@@ -28,7 +29,7 @@ def clashes_for(user: User | None, *, status: str | None = None, district: str |
                 event_id: int | None = None, severity: str | None = None,
                 include_gone: bool = False) -> Select:
     """The stored clashes ``user`` may see (admins: all; organisers: those of their
-    organisation's events), newest events first in time order, filterable."""
+    organisation's events): hard ones first, each kind in time order; filterable."""
     first, second = aliased(Event), aliased(Event)
     query = (
         select(Clash)
@@ -45,7 +46,7 @@ def clashes_for(user: User | None, *, status: str | None = None, district: str |
             selectinload(Clash.blackout_period).selectinload(BlackoutPeriod.calendar),
             selectinload(Clash.decided_by),
         )
-        .order_by(first.starts_at, Clash.id)
+        .order_by(case((Clash.severity == "hard", 0), else_=1), first.starts_at, Clash.id)
     )
     if user is None or not user.is_authenticated or not (user.is_admin or user.is_organiser):
         return query.where(false())
@@ -96,12 +97,31 @@ def can_settle(user: User | None, clash: Clash) -> bool:
     return can_view(user, clash)
 
 
+ACCEPT_NEEDS_NOTE = _l("Please say in a note why the clash is acceptable.")
+RESOLVE_NEEDS_NOTE = _l("Neither event has changed since the clash was found: please say in "
+                        "a note how it is resolved (e.g. what you agreed with the other "
+                        "organiser).")
+
+
+def changed_since_found(clash: Clash) -> bool:
+    """Whether either event was changed since the clash was (last) found open."""
+    opened = [action.at for action in clash.actions if action.action in ("opened", "reopened")]
+    since = max(opened) if opened else clash.first_seen_at
+    event_ids = [event_id for event_id in (clash.event_id, clash.other_event_id) if event_id]
+    return db.session.execute(select(EventChange.id).where(
+        EventChange.event_id.in_(event_ids), EventChange.action == "updated",
+        EventChange.at > since).limit(1)).first() is not None
+
+
 def _decide(clash: Clash, user: User, action: str, note: str | None, now: datetime) -> None:
     if not can_settle(user, clash):
         raise ClashPermissionError(str(_l(
             "Only organisers of the events concerned can settle this clash.")))
-    note = clean_note(note, required=str(_l("Please say in a note why the clash is acceptable."))
-                      if action == "accepted" else None)
+    if action == "accepted":
+        required = str(ACCEPT_NEEDS_NOTE)
+    else:  # "resolved" by hand, though both events stand as they were: say how
+        required = None if changed_since_found(clash) else str(RESOLVE_NEEDS_NOTE)
+    note = clean_note(note, required=required)
     clash.status = action
     clash.note = note
     clash.decided_by = user
@@ -120,6 +140,33 @@ def accept(clash: Clash, user: User, note: str, *, now: datetime) -> None:
     _decide(clash, user, "accepted", note, now)
 
 
+def accept_acknowledged(event: Event, acknowledged: dict[tuple[str, int | None], EventChange],
+                        now: datetime) -> list[Clash]:
+    """Accept the open stored clashes of ``event`` that its organiser acknowledged with a
+    note when saving it (``check.acknowledgements``: key → the history entry with the note
+    and who wrote it), so that the board does not ask for the note again. No mail: the
+    other organiser was told of the clash with this note when it arose."""
+    if not acknowledged:
+        return []
+    stored = db.session.execute(select(Clash).where(
+        Clash.active, Clash.status == "open",
+        or_(Clash.event_id == event.id, Clash.other_event_id == event.id))).scalars().all()
+    accepted = []
+    for clash in stored:
+        other = clash.other_event_id if clash.event_id == event.id else clash.event_id
+        change = acknowledged.get((clash.rule, other))
+        note = (change.changes or {}).get("note") if change is not None else None
+        if not note:
+            continue
+        clash.status, clash.note = "accepted", note
+        clash.decided_by, clash.decided_at = change.user, now
+        clash.actions.append(ClashAction(action="accepted", user=change.user, note=note, at=now))
+        accepted.append(clash)
+    db.session.flush()
+    return accepted
+
+
 def resolve(clash: Clash, user: User, note: str | None = None, *, now: datetime) -> None:
-    """Mark a clash as settled (e.g. agreed with the other organiser)."""
+    """Mark a clash as settled (e.g. agreed with the other organiser); a note saying how
+    is needed unless one of the events changed since the clash was found."""
     _decide(clash, user, "resolved", note, now)

@@ -263,21 +263,27 @@ def new_hard_findings(event: Event | None, data: EventData,
 def acknowledged_keys(event: Event) -> set[tuple[str, int | None]]:
     """The hard clashes acknowledged for ``event`` since it last changed when, where, for
     whom or what kind (a move makes an old acknowledgement void)."""
+    return set(acknowledgements(event))
+
+
+def acknowledgements(event: Event) -> dict[tuple[str, int | None], EventChange]:
+    """Each hard clash acknowledged for ``event`` since its last move, with the latest
+    acknowledgement (who, when, the note in ``changes["note"]``)."""
     changes = db.session.execute(
-        select(EventChange.id, EventChange.action, EventChange.changes)
+        select(EventChange)
         .where(EventChange.event_id == event.id,
                EventChange.action.in_((ACKNOWLEDGED, "updated")))
         .order_by(EventChange.id.desc())
-    ).all()
-    keys: set[tuple[str, int | None]] = set()
-    for _id, action, values in changes:
-        if action == "updated":
-            if CLASH_FIELDS & set(values or {}):
+    ).scalars()
+    found: dict[tuple[str, int | None], EventChange] = {}
+    for change in changes:
+        if change.action == "updated":
+            if CLASH_FIELDS & set(change.changes or {}):
                 break
             continue
-        for clash in (values or {}).get("clashes", []):
-            keys.add((clash.get("rule"), clash.get("other_event_id")))
-    return keys
+        for clash in (change.changes or {}).get("clashes", []):
+            found.setdefault((clash.get("rule"), clash.get("other_event_id")), change)
+    return found
 
 
 def status_change_hard_findings(event: Event, status: str) -> list[Finding]:

@@ -32,6 +32,11 @@ MAX_MONTHS = 36
 MAX_EVENTS = 500
 
 
+def planning_year(today: date) -> int:
+    """The year organisers are planning: this one, but from December on the next."""
+    return today.year + 1 if today.month == 12 else today.year
+
+
 def month_end(month: date) -> date:
     return month.replace(day=monthrange(month.year, month.month)[1])
 

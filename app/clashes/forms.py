@@ -29,7 +29,8 @@ class AcceptForm(BaseForm):
 class ResolveForm(BaseForm):
     """The organisers settled it (e.g. one event moved or they agreed)."""
 
-    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=MAX_NOTE)],
+    note = TextAreaField(_l("How is it resolved?"), validators=[Length(max=MAX_NOTE)],
+                         description=_l("Needed unless one of the events has changed since."),
                          render_kw={"rows": 2, "maxlength": MAX_NOTE})
 
 

@@ -200,10 +200,11 @@ def resolve(clash_id: int):
 @bp.get("/clashes/year")
 def year_overview():
     """The year at a glance (SVG, no JavaScript), a text table, and the reserved dates."""
+    planned = dates.planning_year(local_today())
     try:
-        year = int(request.args.get("year", local_today().year))
+        year = int(request.args.get("year", planned))
     except ValueError:
-        year = local_today().year
+        year = planned
     if not MIN_YEAR <= year <= MAX_YEAR:
         abort(404)
     language = str(get_locale() or "de")[:2]

@@ -19,6 +19,7 @@ from app.booths import services as booths
 from app.calendar import services as calendar
 from app.calendar.models import Event
 from app.calendar.services import EventData
+from app.clashes import board as clash_board
 from app.clashes import check as clash_check
 from app.clashes import notifications as clash_notifications
 from app.clashes import scan as clash_scan
@@ -115,11 +116,13 @@ def _after_save(event: Event, actor: User | None, acknowledged: list[Finding],
                 clash_note: str | None, now: datetime, via: str) -> None:
     """What every saved change sets off, in this order: the acknowledgement in the
     history, news of new clashes to the other organisers (before the stored state knows
-    them), the stored clashes, a cancelled fair's bookings and class visits."""
+    them), the stored clashes (those acknowledged with a note accepted with it, so the
+    board does not ask again), a cancelled fair's bookings and class visits."""
     note = clash_note if acknowledged else None
     if acknowledged:
         clash_check.acknowledge(event, actor, acknowledged, clash_note, now=now, via=via)
     clash_notifications.announce_new_clashes(event, actor, now, note=note)
     clash_scan.refresh_event_clashes(event, now)
+    clash_board.accept_acknowledged(event, clash_check.acknowledgements(event), now)
     booths.event_cancelled(event, now, actor=actor)
     visits.event_cancelled(event, now)

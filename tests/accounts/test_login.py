@@ -47,7 +47,7 @@ def test_organiser_logs_in_and_lands_on_the_event_list(client, organiser):
     assert user.last_login_at is not None
 
 
-@pytest.mark.parametrize(("role", "landing"), [("admin", "/admin/"), ("company", "/account")])
+@pytest.mark.parametrize(("role", "landing"), [("admin", "/admin/"), ("company", "/booths/")])
 def test_landing_page_depends_on_role(client, make_user, make_company, role, landing):
     company = make_company() if role == "company" else None
     make_user("someone@example.org", role=role, company=company)

@@ -127,7 +127,7 @@ def test_create_multi_day_timed_event(as_organiser):
 def assert_refused_with_input_kept(response, *typed: str, message: str) -> str:
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Please check the marked fields." in html
+    assert "There is a problem" in html  # the error summary
     assert message in html
     for value in typed:
         assert value in html, value
@@ -213,7 +213,9 @@ def test_every_mistake_is_marked_at_once(as_organiser):
     for message in ("Please choose the town or municipality.", "does not exist",
                     "Please enter a title."):
         assert message in html
-    assert html.count("Please enter a title.") == 1
+    # once at the field, once in the summary at the top that links to it
+    assert html.count("Please enter a title.") == 2
+    assert 'href="#title"' in html
 
 
 def test_timed_event_needs_date_and_times(as_organiser):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from flask import render_template_string
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
+
+from app.forms import BaseForm
 
 TEMPLATE = """{% from "macros/forms.html" import field, form_errors %}
 {{ form_errors(form) }}{{ field(form.title, type='text', maxlength=200) }}
@@ -16,7 +17,7 @@ TEMPLATE = """{% from "macros/forms.html" import field, form_errors %}
 {{ field(form.public) }}{{ field(form.kind) }}"""
 
 
-class SampleForm(FlaskForm):
+class SampleForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(message="Please enter a title.")])
     town = StringField("Town", description="Help from the field.")
     public = BooleanField("Public")
@@ -38,7 +39,7 @@ def test_field_renders_label_help_and_linked_errors_and_keeps_input(app):
     title_input = re.search(r"<input[^>]*id=\"title\"[^>]*>", html).group(0)
     assert 'aria-invalid="true"' in title_input
     assert 'aria-describedby="title-error"' in title_input
-    assert 'maxlength="200"' in title_input
+    assert 'data-maxlength="200"' in title_input and " maxlength" not in title_input
     assert '<ul class="field__errors" id="title-error"><li>Please enter a title.</li>' in html
 
     town_input = re.search(r"<input[^>]*id=\"town\"[^>]*>", html).group(0)
@@ -49,7 +50,26 @@ def test_field_renders_label_help_and_linked_errors_and_keeps_input(app):
 
     assert '<legend class="field__label">Kind' in html
     assert re.search(r'<input[^>]*checked[^>]*value="b"|<input[^>]*value="b"[^>]*checked', html)
-    assert 'class="form-errors" role="alert"' in html
+    assert 'class="form-errors error-summary" role="alert"' in html
+
+
+def test_error_summary_links_each_problem_to_its_field_once(app):
+    """GOV.UK's error summary: a heading, then one link per problem to the field (a choice
+    list's first option); a message a field repeats is listed once."""
+    with app.test_request_context(method="POST", data={"title": "", "kind": "z"}):
+        form = SampleForm(meta={"csrf": False})
+        form.validate()
+        form.title.errors.append("Please enter a title.")
+        form.form_errors.append("Saved by someone else meanwhile.")
+        html = render_template_string(TEMPLATE, form=form)
+
+    summary = html[:html.index("</div>")]
+    assert "Bitte korrigieren Sie Folgendes" in summary  # "There is a problem", German first
+    assert '<a href="#title">Title: Please enter a title.</a>' in summary
+    assert summary.count("Please enter a title.") == 1
+    assert re.search(r'<a href="#kind-0">Kind: [^<]+</a>', summary)
+    assert "<li>Saved by someone else meanwhile.</li>" in summary
+    assert html.count("Please enter a title.") == 2  # the summary and the field
 
 
 def test_valid_field_has_no_error_markup(app):

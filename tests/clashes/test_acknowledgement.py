@@ -224,6 +224,44 @@ def test_a_clash_acknowledged_on_the_form_is_not_asked_for_again_when_publishing
     assert status_of(draft) == "published"
 
 
+def stored_clash(event: Event) -> Clash:
+    db.session.expire_all()
+    return db.session.execute(select(Clash).where(
+        (Clash.event_id == event.id) | (Clash.other_event_id == event.id))).scalar_one()
+
+
+def test_the_note_given_when_saving_is_carried_to_the_clash(
+        as_a, make_event, org_a, organiser_a, theirs):
+    """Saving despite a hard clash with a note accepts the stored clash with that note:
+    the board shows it as accepted and offers no second note field."""
+    mine = make_event("Studientag Siegen", organisation=org_a, day=SATURDAY,
+                      event_type="study_fair", audiences=("students",))
+    as_a.post(f"/manage/events/{mine.id}/edit", data=form_data(
+        mine, audiences=["pupils"], clash_acknowledged="y", clash_note="Andere Klassen"))
+
+    clash = stored_clash(mine)
+    assert (clash.status, clash.note, clash.decided_by_id) == (
+        "accepted", "Andere Klassen", organiser_a.id)
+    assert [(a.action, a.note) for a in clash.actions] == [
+        ("opened", None), ("accepted", "Andere Klassen")]
+    board = text_of(as_a.get("/clashes"))
+    assert "No open clashes" in board
+    accepted = text_of(as_a.get("/clashes?status=accepted"))
+    assert "Andere Klassen" in accepted and f'id="accept-note-{clash.id}"' not in accepted
+
+
+def test_a_note_given_on_the_form_of_a_draft_is_carried_when_it_is_reserved(
+        as_a, make_event, org_a, theirs):
+    draft = make_event("Berufsinfotag Siegen", organisation=org_a, day=SATURDAY + 7 * DAY,
+                       event_type="info_evening", audiences=("pupils",), status="draft")
+    as_a.post(f"/manage/events/{draft.id}/edit", data=form_data(  # moved onto the clash
+        draft, clash_acknowledged="y", clash_note="Termin steht"))
+    as_a.post(f"/manage/events/{draft.id}/status", data={"status": "planned"})
+    assert status_of(draft) == "planned"
+    clash = stored_clash(draft)
+    assert (clash.status, clash.note) == ("accepted", "Termin steht")
+
+
 def test_an_acknowledgement_from_before_a_move_does_not_count(
         as_a, api, make_event, org_a, organiser_a, theirs, token_for):  # noqa: F811
     draft = make_event("Berufsinfotag Siegen", organisation=org_a, day=SATURDAY + 7 * DAY,

@@ -98,6 +98,9 @@ def test_accept_and_resolve(api, setup):  # noqa: F811
     assert response.get_json()["status"] == "accepted"
     assert response.get_json()["actions"][-1]["note"] == "Abgesprochen"
     response = api.post(f"{url}/resolve", headers=setup["a"])
+    assert response.status_code == 422  # neither event changed: say how it was resolved
+    assert "note" in str(response.get_json())
+    response = api.post(f"{url}/resolve", headers=setup["a"], json={"note": "B zieht um"})
     assert response.get_json()["status"] == "resolved"
     assert db.session.execute(select(func.count()).select_from(ClashAction)).scalar() == 3
 

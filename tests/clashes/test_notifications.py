@@ -116,14 +116,15 @@ def test_resolve_in_english_for_an_english_recipient(client, olpe_and_siegen, or
     scan()
     clash = one_clash()
     login(client, organiser_a)
-    assert client.post(f"/clashes/{clash.id}/resolve", data={}).status_code == 302
+    assert client.post(f"/clashes/{clash.id}/resolve",
+                       data={"note": "Agreed by phone"}).status_code == 302
     [mail] = mails("clash-decision")
     assert mail.recipient == organiser_b.email and mail.language == "en"
     assert mail.subject == "Clash marked resolved: “Berufsmesse Olpe” and “Messe Siegen”"
     assert "Dear Sir or Madam," in mail.body
     assert "(IHK Siegen) has marked the clash between your event “Berufsmesse Olpe”" in mail.body
     assert "Saturday, 12 June 2027, 11:00–14:00" in mail.body
-    assert "No note was given." in mail.body
+    assert "Agreed by phone" in mail.body
     assert "Neighbouring district on the same day" in mail.body
     assert "anna@ihk.example" in mail.body  # the other side's contact
 

@@ -10,6 +10,7 @@ import pytest
 
 from app.clashes import overview
 from app.clashes.blackout import load_shipped_calendars
+from app.clashes.dates import planning_year
 from app.extensions import db
 from tests.clashes.conftest import SATURDAY
 from tests.conftest import login
@@ -107,3 +108,12 @@ def test_year_page_shades_nrw_summer_holidays_and_counts_events(as_organiser, ma
 def test_year_out_of_range_or_garbage(as_organiser):
     assert as_organiser.get("/clashes/year?year=1066").status_code == 404
     assert as_organiser.get("/clashes/year?year=zwei").status_code == 200
+
+
+@pytest.mark.parametrize(("today", "year"), [
+    (date(2026, 1, 2), 2026), (date(2026, 11, 30), 2026),
+    (date(2026, 12, 1), 2027), (date(2026, 12, 31), 2027),
+])
+def test_the_overview_opens_on_the_year_being_planned(today, year):
+    """In December organisers plan the next year, so the overview opens on it."""
+    assert planning_year(today) == year

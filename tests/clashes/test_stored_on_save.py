@@ -36,9 +36,11 @@ def test_moving_into_a_clash_shows_on_the_other_organisers_board_at_once(
     client.post(f"/manage/events/{mine.id}/edit", data=form_data(
         mine, clash_acknowledged="y", clash_note="Termin steht fest"))
     [clash] = stored(theirs)
-    assert (clash.rule, clash.status, clash.active) == ("same_district", "open", True)
+    # Accepted with the note given on the form: the board does not ask for it again.
+    assert (clash.rule, clash.status, clash.active) == ("same_district", "accepted", True)
+    assert clash.note == "Termin steht fest"
     assert {clash.event_id, clash.other_event_id} == {mine.id, theirs.id}
-    assert [action.action for action in clash.actions] == ["opened"]
+    assert [action.action for action in clash.actions] == ["opened", "accepted"]
     board = db.session.execute(clash_board.clashes_for(organiser_b)).scalars().all()
     assert [item.id for item in board] == [clash.id]
 
@@ -51,7 +53,7 @@ def test_moving_into_a_clash_shows_on_the_other_organisers_board_at_once(
                 data=form_data(mine, day=(SATURDAY + timedelta(days=7)).isoformat()))
     [clash] = stored(theirs)
     assert (clash.status, clash.active) == ("resolved", False)
-    assert [action.action for action in clash.actions] == ["opened", "gone"]
+    assert [action.action for action in clash.actions] == ["opened", "accepted", "gone"]
 
 
 def test_an_accepted_clash_stays_accepted_through_a_save_that_moves_nothing(

@@ -230,10 +230,15 @@ def test_accept_and_resolve_are_recorded_and_seen_by_the_other_side(
     assert db.session.get(Clash, clash_id).status == "accepted"
 
 
-def test_resolve_with_optional_note(client, soft_clash, organiser_a):
+def test_resolve_without_a_change_asks_how(client, soft_clash, organiser_a):
     clash, *_ = soft_clash
     login(client, organiser_a)
-    assert client.post(f"/clashes/{clash.id}/resolve", data={}).status_code == 302
+    refused = client.post(f"/clashes/{clash.id}/resolve", data={}, follow_redirects=True)
+    assert "wie sie gelöst ist" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Clash, clash.id).status == "open"
+    assert client.post(f"/clashes/{clash.id}/resolve",
+                       data={"note": "Termin abgesprochen"}).status_code == 302
     db.session.expire_all()
     stored = db.session.get(Clash, clash.id)
     assert stored.status == "resolved"

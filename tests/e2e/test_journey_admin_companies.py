@@ -69,7 +69,7 @@ def test_admin_edits_a_company_and_adds_a_user(page: Page, make_user, make_compa
     expect(page.locator("#website")).to_have_value("https://metallbau.example")
 
     page.locator("#new-user ~ form #email").fill("personal@metallbau.example")
-    page.locator("#new-user ~ form #name").fill("Petra Personal")
+    page.locator("#new-user ~ form #user-name").fill("Petra Personal")
     page.locator("#new-user ~ form button[type=submit]").click()
     # An invitation, no password on the page: the person chooses it with the mail's link.
     expect(page.locator(".flash-success")).to_contain_text("personal@metallbau.example")

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from app.booths import services as booths
 from app.extensions import db
 from app.time import now_utc
+from tests.e2e.steps import log_out
 
 TITLE = "Ausbildungsbörse Lüdenscheid"
 
@@ -77,7 +78,3 @@ def test_last_place_waitlist_and_promotion(page: Page, make_organisation, make_u
     expect(page.locator(".booking-status--confirmed")).to_be_visible()
     expect(page.locator(".company-bookings__row--waitlisted")).to_have_count(0)
 
-
-def log_out(page: Page) -> None:
-    page.locator("form[action='/logout'] button[type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_have_count(0)

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from app.calendar.models import Event
 from app.extensions import db
 from app.time import local_today
+from tests.e2e.steps import log_out
 
 TITLE = "Tag des Handwerks Olpe"
 
@@ -83,7 +84,7 @@ def test_organiser_creates_fixes_publishes_and_finds_the_event(
     expect(status.locator(".badge--published")).to_be_visible()
     expect(status.locator(f"a[href='/events/{event_id}']")).to_be_visible()
 
-    page.locator("form[action='/logout'] button").click()
+    log_out(page)
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("a.site-login")).to_be_visible()
 

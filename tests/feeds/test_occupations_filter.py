@@ -1,7 +1,9 @@
 """The ``occupation`` filter: exactly the events where a confirmed exhibitor presents one
-of the occupations, in the calendar (with a select in the filter form) and in the feeds."""
+of the occupations, in the calendar (grouped checkboxes in the filter form) and in the feeds."""
 
 from __future__ import annotations
+
+import re
 
 import icalendar
 import pytest
@@ -65,13 +67,22 @@ def test_parses_and_round_trips(app):
     assert parsed.to_args()["occupation"] == [str(mech.id)]
 
 
-def test_calendar_page_filters_and_offers_the_select(client, fairs):
+def checked_box(html: str, prefix: str, occupation_id: int) -> bool:
+    box = re.search(rf'<input[^>]*id="{prefix}-occupation-{occupation_id}"[^>]*>', html)
+    return box is not None and "checked" in box.group(0)
+
+
+def test_calendar_page_filters_and_offers_the_picker(client, fairs):
     mech, _ = fairs
     html = client.get(f"/?occupation={mech.id}").get_data(as_text=True)
     assert "Messe Mechanik" in html
     assert "Messe Zerspanung" not in html and "Messe Warteliste" not in html
-    assert f'<option value="{mech.id}" selected>Industriemechaniker/-in</option>' in html
-    assert 'name="occupation"' in html and 'for="f-occupation"' in html
+    assert checked_box(html, "f", mech.id)
+    assert f'<label for="f-occupation-{mech.id}">Industriemechaniker/-in</label>' in html
+    # Grouped by industry, no JavaScript needed; the search box is an enhancement.
+    assert '<fieldset class="occupation-picker__group">' in html
+    assert '<div class="occupation-picker__search" hidden>' in html
+    assert "<select" not in html.split('data-occupation-picker')[1].split("</fieldset>")[0]
     bad = client.get("/?occupation=nonsense")
     assert bad.status_code in (200, 400)
     assert "Unknown occupation" in bad.get_data(as_text=True) or \
@@ -97,7 +108,7 @@ def test_every_feed_route_takes_the_filter(client, fairs):
 def test_the_feed_builder_makes_an_occupation_feed(client, fairs):
     mech, _ = fairs
     html = client.get(f"/feeds?occupation={mech.id}").get_data(as_text=True)
-    assert f'<option value="{mech.id}" selected>Industriemechaniker/-in</option>' in html
+    assert checked_box(html, "fb", mech.id)
     assert f"/feeds/all.ics?occupation={mech.id}" in html
     assert "Messekalender Südwestfalen: Ausbildung: Industriemechaniker/-in" in html
     feed = icalendar.Calendar.from_ical(client.get(f"/feeds/all.ics?occupation={mech.id}").data)

@@ -37,6 +37,7 @@
         current.replaceWith(adopted);
         window.history.replaceState(null, "", url);
         announce(form.dataset.updated);
+        foldFilters(fresh.ownerDocument, reveal);
         if (reveal) {
           var heading = adopted.querySelector("h2");
           heading.setAttribute("tabindex", "-1");
@@ -47,6 +48,16 @@
       .catch(function () {
         if (ticket === latest) { form.submit(); }  // fall back to the plain form
       });
+  }
+
+  // On a phone the chosen filters fold into their summary ("3 filters active · change"),
+  // so that the address the button asked for is what comes next.
+  function foldFilters(freshDocument, fold) {
+    var panel = document.getElementById("feed-filters");
+    var summary = freshDocument.querySelector("#feed-filters > summary");
+    if (!panel || !summary) { return; }
+    panel.querySelector("summary").replaceWith(document.importNode(summary, true));
+    if (fold && !window.matchMedia("(min-width: 60em)").matches) { panel.open = false; }
   }
 
   function copy(button) {
