@@ -157,6 +157,18 @@ class MultiCheckboxField(SelectMultipleField):
         super().__init__(*args, **kwargs)
 
 
+def invalid_fields(form) -> list:
+    """The fields with errors that a person can correct, in form order, the fields of
+    nested forms (a FieldList of FormFields: one class per row) included."""
+    found = []
+    for field in form:
+        if field.type in ("FieldList", "FormField"):
+            found += invalid_fields(field)
+        elif field.errors and field.type not in ("CSRFTokenField", "HiddenField"):
+            found.append(field)
+    return found
+
+
 def put_errors(form, error: DomainError, renames: dict[str, str] | None = None) -> None:
     """Show a domain error on the form: each (field, message) pair on its field, the rest
     at the top of the form. ``renames`` maps a service's field name to the form's."""

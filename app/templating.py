@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
+from app.forms import invalid_fields
 from app.i18n import format_day, format_time
 from app.reference.codes import AUDIENCES, EVENT_TYPES, ROLES, STATUSES
 from app.time import to_local
@@ -22,6 +23,7 @@ from app.time import to_local
 def register(app: Flask) -> None:
     app.context_processor(layout_helpers)
     app.add_template_filter(hyphenate)
+    app.add_template_global(invalid_fields)  # for the forms macros, imported without context
 
 
 def layout_helpers() -> dict:

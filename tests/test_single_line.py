@@ -89,7 +89,7 @@ def test_event_form_refuses_and_keeps_the_input(client, organiser, field, value)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Line breaks, tabs and other control characters are not allowed" in html
-    assert "Please check the marked fields." in html
+    assert "There is a problem" in html and 'class="error-summary__list"' in html
     assert count(Event) == 0
 
 

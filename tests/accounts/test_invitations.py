@@ -74,7 +74,7 @@ def test_a_company_user_invites_into_their_company(client, make_user, make_compa
     assert invitation.role == "company" and invitation.company_id == company.id
     path = link_in(mails_to("chef@metallbau.example")[0], "/invitation")
     response = join(client.application.test_client(), path)
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/booths/"  # a company's home: its bookings
 
 
 def test_members_cannot_invite_admins_or_manage_others(client, member, boss):

@@ -234,7 +234,7 @@ def test_resolve_without_a_change_asks_how(client, soft_clash, organiser_a):
     clash, *_ = soft_clash
     login(client, organiser_a)
     refused = client.post(f"/clashes/{clash.id}/resolve", data={}, follow_redirects=True)
-    assert "wie sie gelöst ist" in refused.get_data(as_text=True)
+    assert "please say in a note how it is resolved" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Clash, clash.id).status == "open"
     assert client.post(f"/clashes/{clash.id}/resolve",

@@ -222,7 +222,7 @@ def test_the_confirmation_mail_is_in_the_chosen_language(client):
     ({"email": "a@b.example\r\nBcc: victim@example.org"},
      "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
     ({"email": "x" * 250 + "@b.example"}, "254"),
-    ({"email": "nul\x00@school.example"}, "Steuerzeichen"),
+    ({"email": "nul\x00@school.example"}, "gültige E-Mail-Adresse"),
     ({"language": "fr"}, "Bitte wählen Sie Deutsch oder Englisch."),
     ({"language": ""}, "Bitte wählen Sie Deutsch oder Englisch."),
     ({"grade": ["4"]}, "Bitte wählen Sie Klassen von 5 bis 13."),
