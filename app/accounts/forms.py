@@ -187,4 +187,5 @@ class EmailChangeForm(BaseForm):
         validators=[DataRequired(_l("Please enter your current password.")),
                     Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
+        id="email-current-password",  # the password form on the same page has its own
     )

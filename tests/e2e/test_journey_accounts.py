@@ -18,6 +18,7 @@ from app.outbox.models import OutboxMessage
 from app.time import now_utc
 from tests.conftest import municipality
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.steps import log_out
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 PASSWORD = "mein-sicheres-passwort-7"
@@ -38,14 +39,6 @@ def link_from_mail(address: str, path: str) -> str:
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def log_out(page: Page) -> None:
-    toggle = page.locator(".site-nav-toggle, .nav-toggle")
-    if toggle.count() and toggle.first.is_visible():
-        toggle.first.click()
-    page.locator("form[action='/logout'] button[type=submit]").click()
-    expect(page.locator("form[action='/logout']")).to_have_count(0)
 
 
 @pytest.mark.parametrize("device", VIEWPORTS)
