@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
@@ -78,3 +78,18 @@ def begin_immediate() -> None:
             if "locked" not in str(error) or attempt == BEGIN_RETRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
+
+
+def close_waitlist_gap(model: type, group_column, group_id: int, position: int) -> None:
+    """Under the lock of a group of places (a booth category, a class-visit slot): move
+    everyone waitlisted behind ``position`` up by one, front first, so that the unique
+    index on (group, position) holds at every step."""
+    behind = db.session.execute(
+        select(model.id, model.waitlist_position)
+        .where(group_column == group_id, model.status == "waitlisted",
+               model.waitlist_position > position)
+        .order_by(model.waitlist_position)
+    ).all()
+    for row_id, old in behind:
+        db.session.execute(update(model).where(model.id == row_id)
+                           .values(waitlist_position=old - 1))

@@ -222,23 +222,8 @@ def render_booking(found: Booking, status: int = 200):
 @login_required
 def cancel(booking_id: int):
     """Cancel the company's booking; asks first (its place goes to the waitlist)."""
-    found = own_booking(booking_id)
-    form = ConfirmForm()
-    if not form.validate():
-        abort(400)
-    if not form.is_confirmed:
-        return render_template("booths/confirm_cancel.html", booking=found, form=form,
-                               step="cancel")
-    try:
-        booths.cancel(found, current_user, now_utc())
-    except booths.BookingError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your booking for “%(event)s” is cancelled.", event=found.event.title),
-              "success")
-    return redirect(url_for("booths.my_bookings"))
+    return _give_up(booking_id, "cancel", booths.cancel,
+                    _("Your booking for “%(event)s” is cancelled."), back_to_list=True)
 
 
 @bp.post("/booths/bookings/<int:booking_id>/accept")
@@ -264,22 +249,29 @@ def accept(booking_id: int):
 @login_required
 def decline(booking_id: int):
     """Decline the offered place; asks first (it passes to the next company)."""
+    return _give_up(booking_id, "decline", booths.decline_offer,
+                    _("You have declined the place at “%(event)s”."), back_to_list=False)
+
+
+def _give_up(booking_id: int, step: str, action, done: str, *, back_to_list: bool):
+    """A step that gives a place away: the confirmation page first, then ``action``."""
     found = own_booking(booking_id)
     form = ConfirmForm()
     if not form.validate():
         abort(400)
     if not form.is_confirmed:
         return render_template("booths/confirm_cancel.html", booking=found, form=form,
-                               step="decline")
+                               step=step)
     try:
-        booths.decline_offer(found, current_user, now_utc())
+        action(found, current_user, now_utc())
     except booths.BookingError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(_("You have declined the place at “%(event)s”.", event=found.event.title),
-              "success")
+        flash(done % {"event": found.event.title}, "success")
+    if back_to_list:
+        return redirect(url_for("booths.my_bookings"))
     return redirect(url_for("booths.booking", booking_id=found.id))
 
 

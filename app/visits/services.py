@@ -41,7 +41,7 @@ from app.calendar.models import Event
 from app.calendar.services import can_edit
 from app.errors import DomainError
 from app.extensions import db
-from app.locks import lock_rows
+from app.locks import close_waitlist_gap, lock_rows
 from app.reference.models import Municipality
 from app.time import as_utc
 from app.visits import notifications
@@ -560,7 +560,7 @@ def move_class(visit: ClassVisit, target: VisitSlot, now: datetime,
     visit.changed_at = now
     db.session.flush()
     if position is not None:
-        _close_gap(source.id, position)
+        close_waitlist_gap(ClassVisit, ClassVisit.slot_id, source.id, position)
     notifications.class_changed(visit, "moved" if actor else "updated", now,
                                 Occasion(moved_from=source))
     _fill(source, now)
@@ -684,20 +684,9 @@ def _leave(visit: ClassVisit, slot: VisitSlot, status: str, now: datetime,
     if held:
         _count(slot, -visit.pupils, -int(visit.by_bus))
     if position is not None:
-        _close_gap(slot.id, position)
+        close_waitlist_gap(ClassVisit, ClassVisit.slot_id, slot.id, position)
 
 
-def _close_gap(slot_id: int, position: int) -> None:
-    """Move everyone behind ``position`` up by one, front first (unique index holds)."""
-    behind = db.session.execute(
-        select(ClassVisit.id, ClassVisit.waitlist_position)
-        .where(ClassVisit.slot_id == slot_id, ClassVisit.status == "waitlisted",
-               ClassVisit.waitlist_position > position)
-        .order_by(ClassVisit.waitlist_position)
-    ).all()
-    for visit_id, old in behind:
-        db.session.execute(update(ClassVisit).where(ClassVisit.id == visit_id)
-                           .values(waitlist_position=old - 1))
 
 
 def _fill(slot: VisitSlot, now: datetime) -> list[ClassVisit]:
@@ -717,7 +706,7 @@ def _fill(slot: VisitSlot, now: datetime) -> list[ClassVisit]:
         head.changed_at = now
         head.sequence += 1
         db.session.flush()
-        _close_gap(slot.id, 1)
+        close_waitlist_gap(ClassVisit, ClassVisit.slot_id, slot.id, 1)
         notifications.class_changed(head, "promoted", now)
         promoted.append(head)
     return promoted

@@ -17,7 +17,7 @@ from app.booths.models import Booking, BoothCategory, BoothSetup, booking_occupa
 from app.booths.services.rules import BookingError
 from app.calendar.models import Event
 from app.extensions import db
-from app.locks import begin_immediate
+from app.locks import begin_immediate, close_waitlist_gap
 
 # --- the lock ----------------------------------------------------------------------------
 
@@ -154,16 +154,9 @@ def leave(booking: Booking, category: BoothCategory, status: str, now: datetime,
 
 
 def close_gap(category_id: int, position: int) -> None:
-    """Move everyone behind ``position`` up by one, front first (unique index holds)."""
-    behind = db.session.execute(
-        select(Booking.id, Booking.waitlist_position)
-        .where(Booking.category_id == category_id, Booking.status == "waitlisted",
-               Booking.waitlist_position > position)
-        .order_by(Booking.waitlist_position)
-    ).all()
-    for booking_id, old in behind:
-        db.session.execute(update(Booking).where(Booking.id == booking_id)
-                           .values(waitlist_position=old - 1))
+    """Move the category's waitlist behind ``position`` up by one (the caller holds the
+    lock)."""
+    close_waitlist_gap(Booking, Booking.category_id, category_id, position)
 
 
 def fill_places(category: BoothCategory, actor: User | None, now: datetime) -> list[Booking]:
