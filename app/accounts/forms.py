@@ -49,13 +49,9 @@ class LanguageForm(BaseForm):
     )
 
 
-class PasswordChangeForm(BaseForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(_l("Please enter your current password.")),
-                    Length(max=MAX_PASSWORD_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
+class NewPasswordForm(BaseForm):
+    """A new password, twice (password reset, accepting an invitation, a change)."""
+
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_l("Please enter a new password.")),
@@ -68,6 +64,17 @@ class PasswordChangeForm(BaseForm):
         validators=[EqualTo("new_password", _l("The two passwords do not match.")),
                     Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """The new password twice, and the current one to prove it is the owner."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password.")),
+                    Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
@@ -127,24 +134,6 @@ class ResetRequestForm(BaseForm):
         _l("E-mail address"), validators=[DataRequired(_l("Please enter your e-mail address.")),
                                           Length(max=254)],
         render_kw={"autocomplete": "username", "inputmode": "email", "maxlength": 254},
-    )
-
-
-class NewPasswordForm(BaseForm):
-    """A new password, twice (password reset, accepting an invitation)."""
-
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Please enter a new password.")),
-                    Length(max=MAX_PASSWORD_LENGTH)],
-        description=_l("At least 10 characters, not only letters or only digits."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[EqualTo("new_password", _l("The two passwords do not match.")),
-                    Length(max=MAX_PASSWORD_LENGTH)],
-        render_kw={"autocomplete": "new-password"},
     )
 
 
