@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.errors import DomainError
 from app.text import multiline_error, normalise_line_endings, single_line_error
 from app.time import EARLIEST_YEAR, LATEST_YEAR, in_date_range
+from app.versions import MAX_VERSION
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
 PLEASE_CHOOSE = _l("– please choose –")
@@ -144,6 +145,27 @@ class BaseForm(FlaskForm):
             if isinstance(field.errors, list):
                 del field.errors[1:]
         return valid
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was filled from (``app.versions``): a save
+    made on a copy someone else has changed meanwhile is refused. Empty: no check."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "HiddenField"  # its problems are listed as the form's, not a field's
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = valuelist[0].strip() if valuelist else ""
+        if not raw:
+            return
+        if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_VERSION:
+            raise ValueError(_l("This form is damaged. Please open the page again."))
+        self.data = int(raw)
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
 
 
 class MultiCheckboxField(SelectMultipleField):

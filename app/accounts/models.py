@@ -73,6 +73,8 @@ class Company(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Grows with every saved change; a save on a stale copy is refused (app/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     municipality: Mapped[Municipality | None] = relationship()
     industries: Mapped[list[Industry]] = relationship(

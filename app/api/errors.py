@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from app.versions import VersionConflict
 
 CODES = {
     400: "bad_request",
@@ -26,6 +27,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    412: "precondition_failed",
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "too_many_requests",
@@ -38,6 +40,8 @@ MESSAGES = {
     404: "Not found.",
     405: "This URL does not accept this method.",
     413: "The request body is too large.",
+    412: "The record was changed since your copy; nothing was saved. Read it again and "
+         "repeat the change with its ETag in If-Match.",
     415: "Send the request body as JSON (Content-Type: application/json).",
     422: "The input is not valid; see 'fields'.",
     429: "Too many requests; wait for the seconds in the Retry-After header, then retry.",
@@ -132,6 +136,8 @@ def handle_domain_error(error: DomainError) -> Response:
     """A rule of the domain refused the request, in any area: its status and stable code;
     for invalid input (422) the fields, named as in the API. Nothing is kept."""
     db.session.rollback()
+    if isinstance(error, VersionConflict):  # If-Match held until a save racing it won
+        return error_response(412, headers={"ETag": f'"v{error.current}"'})
     fields: dict[str, list[str]] = {}
     if error.status == 422:
         for name, message in error.errors:

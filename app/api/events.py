@@ -24,6 +24,7 @@ from app.api.schemas import (
     EventSchema,
     StatusInputSchema,
 )
+from app.api.versions import ETAG_HEADER, IF_MATCH, expected_version, with_etag
 from app.calendar import filters
 from app.calendar import services as calendar
 from app.extensions import db
@@ -59,7 +60,7 @@ CREATE_HELP = "A new event; it is a draft unless `status` says otherwise. " + IN
 PATCH_HELP = "Only the fields given change; a list (audiences, industries) is replaced " \
     "as a whole. " + INPUT_HELP + CLASH_HELP
 READ_ERRORS = (401,)
-WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 422)
+WRITE_ERRORS = (400, 401, 403, 404, 412, 413, 415, 422)
 HARD_CLASH = 409
 
 
@@ -92,13 +93,17 @@ def list_events(page: int, per_page: int, **_filters):
 
 
 @blp.get("/<int:event_id>")
-@blp.response(200, EventSchema)
+@blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, 401, 404)
 @blp.doc(security=OPTIONAL_TOKEN)
 @in_english
 def get_event(event_id: int):
-    """One event; 404 for events that do not exist or that you may not see."""
-    return visible_event(event_id, token_user())
+    """One event; 404 for events that do not exist or that you may not see.
+
+    The `ETag` header is the event's version: send it as `If-Match` with a change.
+    """
+    event = visible_event(event_id, token_user())
+    return event, 200, with_etag(event)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -106,7 +111,7 @@ def get_event(event_id: int):
 
 @blp.post("")
 @blp.arguments(EventCreateSchema, description=CREATE_HELP)
-@blp.response(201, EventSchema)
+@blp.response(201, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, 400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=TOKEN)
 @in_english
@@ -127,14 +132,14 @@ def create_event(fields: dict):
         clash_note=fields.get("clash_acknowledgement"), via="api")
     db.session.commit()
     location = url_for("events.get_event", event_id=event.id, _external=True)
-    return event, 201, {"Location": location}
+    return event, 201, {"Location": location, **with_etag(event)}
 
 
 @blp.patch("/<int:event_id>")
 @blp.arguments(EventPatchSchema, description=PATCH_HELP)
-@blp.response(200, EventSchema)
+@blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
-@blp.doc(security=TOKEN)
+@blp.doc(security=TOKEN, parameters=[IF_MATCH])
 @in_english
 def update_event(fields: dict, event_id: int):
     """Change any subset of an event's fields; the others stay as they are.
@@ -149,16 +154,17 @@ def update_event(fields: dict, event_id: int):
     data = calendar.event_data(event)
     merge_event_fields(data, fields)
     operations.update_event(event, user, data, now=now_utc(),
-                            clash_note=fields.get("clash_acknowledgement"), via="api")
+                            clash_note=fields.get("clash_acknowledgement"), via="api",
+                            version=expected_version(event))
     db.session.commit()
-    return event
+    return event, 200, with_etag(event)
 
 
 @blp.post("/<int:event_id>/status")
 @blp.arguments(StatusInputSchema)
-@blp.response(200, EventSchema)
+@blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
-@blp.doc(security=TOKEN)
+@blp.doc(security=TOKEN, parameters=[IF_MATCH])
 @in_english
 def change_status(fields: dict, event_id: int):
     """Move the event along draft → planned (date reserved) → published → cancelled.
@@ -173,24 +179,26 @@ def change_status(fields: dict, event_id: int):
     event = editable_event(event_id, user)
     operations.change_status(event, user, fields["status"], now=now_utc(),
                              reason=fields.get("reason"),
-                             clash_note=fields.get("clash_acknowledgement"), via="api")
+                             clash_note=fields.get("clash_acknowledgement"), via="api",
+                             version=expected_version(event))
     db.session.commit()
-    return event
+    return event, 200, with_etag(event)
 
 
 @blp.post("/<int:event_id>/cancel")
 @blp.arguments(CancelInputSchema, required=False)
-@blp.response(200, EventSchema)
+@blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS)
-@blp.doc(security=TOKEN)
+@blp.doc(security=TOKEN, parameters=[IF_MATCH])
 @in_english
 def cancel_event(fields: dict, event_id: int):
     """Cancel the event (final). It stays visible, marked cancelled, with the reason."""
     user = editor()
     event = editable_event(event_id, user)
-    operations.cancel_event(event, user, now=now_utc(), reason=fields.get("reason"), via="api")
+    operations.cancel_event(event, user, now=now_utc(), reason=fields.get("reason"), via="api",
+                            version=expected_version(event))
     db.session.commit()
-    return event
+    return event, 200, with_etag(event)
 
 
 @blp.errorhandler(operations.HardClash)

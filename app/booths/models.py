@@ -87,6 +87,8 @@ class BoothSetup(db.Model):
     setup_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     teardown_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Grows with every saved change; a save on a stale copy is refused (app/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # Set once the final exhibitor list has been queued for the organisers.
     final_list_queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -163,6 +165,8 @@ class BoothCategory(db.Model):
     includes_power: Mapped[bool] = mapped_column(Boolean, default=False)
     includes_internet: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Grows with every saved change; a save on a stale copy is refused (app/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     event: Mapped[Event] = relationship()
     # The fair's set-up (the same for every category of the fair).

@@ -40,6 +40,7 @@ from app.forms import (
     PLEASE_CHOOSE,
     BaseForm,
     MultiCheckboxField,
+    VersionField,
     options,
     web_address,
 )
@@ -129,6 +130,7 @@ class EventForm(BaseForm):
     )
 
     admission_free = BooleanField(_l("Admission is free"))
+    version = VersionField()
 
     # Shown with the clash warnings (outside the main <form>, tied to it by its id).
     clash_acknowledged = BooleanField(
@@ -169,6 +171,7 @@ class StatusForm(BaseForm):
         validators=[Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000},
     )
     back_to = HiddenField(validators=[Length(max=10)])
+    version = VersionField()
 
 
 class StatusAcknowledgementForm(StatusForm):
@@ -240,7 +243,7 @@ def form_values(event: Event) -> dict:
         "municipality": str(event.venue.municipality_id), "all_day": event.all_day,
         "contact_name": event.contact_name, "contact_email": event.contact_email,
         "contact_phone": event.contact_phone, "url": event.url,
-        "admission_free": bool(event.admission_free),
+        "admission_free": bool(event.admission_free), "version": event.version,
     }
     if event.all_day:
         values.update(first_day=event.first_day, last_day=event.last_day)

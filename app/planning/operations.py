@@ -26,6 +26,7 @@ from app.clashes import scan as clash_scan
 from app.clashes.check import Finding
 from app.clashes.notes import WHY_GO_AHEAD, clean_note
 from app.errors import DomainError
+from app.versions import bump_version, check_version
 from app.visits import services as visits
 
 
@@ -63,9 +64,11 @@ def create_event(organisation: Organisation, actor: User | None, data: EventData
 
 def update_event(event: Event, actor: User | None, data: EventData, *, now: datetime,
                  clash_note: str | None = None, judge_as_planned: bool = False,
-                 via: str = "web") -> dict:
+                 via: str = "web", version: int | None = None) -> dict:
     """Change an event; returns the changed fields ({} when nothing changed). A change a
-    subscriber sees raises a published event's SEQUENCE; a cancelled event is frozen."""
+    subscriber sees raises a published event's SEQUENCE; a cancelled event is frozen.
+    ``version``: the one the user's copy had; a stale copy raises VersionConflict."""
+    check_version(event, version)
     new = []
     if event.status != "cancelled":  # refused by calendar.update_event, whatever it clashes
         calendar.validate_event_data(data)
@@ -74,33 +77,37 @@ def update_event(event: Event, actor: User | None, data: EventData, *, now: date
         _require_acknowledgement(new, clash_note)
     changes = calendar.update_event(event, actor, data, now=now, via=via)
     if changes:
+        bump_version(event)
         _after_save(event, actor, new, clash_note, now, via)
     return changes
 
 
 def change_status(event: Event, actor: User | None, status: str, *, now: datetime,
                   reason: str | None = None, clash_note: str | None = None,
-                  via: str = "web") -> list[Finding]:
+                  via: str = "web", version: int | None = None) -> list[Finding]:
     """Move the event along draft → planned (date reserved) → published → cancelled.
 
     Reserving or publishing a draft makes other organisations' events count: the hard
     clashes that adds need an acknowledgement. Cancelling a fair cancels its bookings and
     tells the exhibitors at once. Returns the hard clashes that were acknowledged.
+    ``version``: the one the user's copy had; a stale copy raises VersionConflict.
     """
+    check_version(event, version)
     if reason and status != "cancelled":
         raise calendar.EventError(str(_l("A reason is only given for a cancellation.")),
                                   field="reason")
     new = clash_check.status_change_hard_findings(event, status)
     _require_acknowledgement(new, clash_note)
     calendar.change_status(event, actor, status, reason=reason, now=now, via=via)
+    bump_version(event)
     _after_save(event, actor, new, clash_note, now, via)
     return new
 
 
 def cancel_event(event: Event, actor: User | None, *, now: datetime,
-                 reason: str | None = None, via: str = "web") -> None:
+                 reason: str | None = None, via: str = "web", version: int | None = None) -> None:
     """Cancel the event (final): it stays in the feeds, marked cancelled, with the reason."""
-    change_status(event, actor, "cancelled", reason=reason, now=now, via=via)
+    change_status(event, actor, "cancelled", reason=reason, now=now, via=via, version=version)
 
 
 def _require_acknowledgement(new: list[Finding], clash_note: str | None) -> None:

@@ -40,6 +40,7 @@ from app.reference.codes import AUDIENCES, EVENT_TYPES, STATUSES
 from app.reference.models import Municipality
 from app.routing import parse_id
 from app.time import now_utc
+from app.versions import VersionConflict, differing_fields
 
 bp = Blueprint("editing", __name__, url_prefix="/manage")
 bp.before_request(require_organiser)
@@ -149,7 +150,9 @@ def edit_event(event_id: int):
             try:
                 changes = operations.update_event(
                     event, current_user, data, now=now_utc(), clash_note=clash_note(form),
-                    judge_as_planned=True)
+                    judge_as_planned=True, version=form.version.data)
+            except VersionConflict:
+                return render_conflict(form, event)
             except DomainError as error:
                 refused(form, error)
             else:
@@ -168,6 +171,20 @@ def edit_event(event_id: int):
     return render_form(form, event, review, confirm)
 
 
+def render_conflict(form: EventForm, event: Event):
+    """Someone saved the event since this form was opened: nothing is kept; the form comes
+    back with the user's values, each field saved differently meanwhile shown with both
+    values. Saving again (the form now carries the new version) takes the user's values;
+    the link keeps the other's."""
+    db.session.rollback()
+    saved = form_values(event)
+    conflicts = differing_fields(form, {name: value for name, value in saved.items()
+                                        if name != "version"})
+    form.version.data = event.version
+    response, _status = render_form(form, event, conflicts=conflicts)
+    return response, 409
+
+
 def refused(form: EventForm | StatusAcknowledgementForm, error: DomainError) -> None:
     """Nothing is kept; the form says why (a hard clash: what its acknowledgement lacks)."""
     db.session.rollback()
@@ -178,10 +195,10 @@ def refused(form: EventForm | StatusAcknowledgementForm, error: DomainError) -> 
 
 
 def render_form(form: EventForm, event: Event | None, review: ClashReview | None = None,
-                confirm: StatusConfirmation | None = None):
+                confirm: StatusConfirmation | None = None, conflicts: list | None = None):
     status = INVALID if request.method == "POST" and not (review and review.checked) else 200
     return render_template(
-        "planning/event_form.html", form=form, event=event, review=review,
+        "planning/event_form.html", form=form, event=event, review=review, conflicts=conflicts,
         status_form=StatusForm(formdata=None), confirm=confirm,
         changes=audit_trail(event) if event else [],
         next_statuses=sorted(calendar.TRANSITIONS[event.status], key=list(STATUS_ACTIONS).index)
@@ -205,7 +222,12 @@ def change_status(event_id: int):
     try:
         operations.change_status(event, current_user, form.status.data, now=now_utc(),
                                  reason=form.reason.data or None,
-                                 clash_note=clash_note(form) if confirming else None)
+                                 clash_note=clash_note(form) if confirming else None,
+                                 version=form.version.data)
+    except VersionConflict as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+        return redirect(url_for("editing.edit_event", event_id=event.id))
     except operations.HardClash as error:
         db.session.rollback()
         if not confirming:

@@ -109,6 +109,8 @@ class VisitSlot(db.Model):
     # Grows when the slot's times change (the classes' calendar entries follow).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Grows with every saved change; a save on a stale copy is refused (app/versions.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     event: Mapped[Event] = relationship()
 
