@@ -24,6 +24,8 @@ from app.locks import begin_immediate
 
 # The largest version a form or an If-Match header may name (the column's integer).
 MAX_VERSION = 2**31 - 1
+# Form fields that are no value of the record.
+NOT_COMPARED = frozenset({"version", "csrf_token"})
 
 
 class VersionConflict(DomainError):
@@ -65,6 +67,12 @@ def bump_version(record: Any) -> None:
     record.version = type(record).version + 1
 
 
+def bump_if_changed(record: Any) -> None:
+    """Raise the version if the save changed any of the record's columns or lists."""
+    if db.session.is_modified(record):
+        bump_version(record)
+
+
 def etag(record: Any) -> str:
     """The record's entity tag, without quotes (``v7``): the API's ETag and If-Match."""
     db.session.flush()
@@ -87,7 +95,7 @@ def differing_fields(form, saved: dict, labels: dict | None = None) -> list[dict
     rows = []
     for name, stored in saved.items():
         field = form._fields.get(name)
-        if field is None:
+        if field is None or name in NOT_COMPARED:
             continue
         mine = field.data
         if _comparable(stored) == _comparable(mine):

@@ -33,6 +33,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.reference.models import Industry, Municipality, Occupation
 from app.text import multiline_error, normalise_line_endings, single_line_error
+from app.versions import bump_if_changed, check_version
 
 MAX_NAME = 200
 MAX_WEBSITE = 500
@@ -233,15 +234,19 @@ def can_edit(user: User, company: Company) -> bool:
     return may_rename(user) or (user.role == "company" and user.company_id == company.id)
 
 
-def update_company(company: Company, data: CompanyInput, actor: User) -> Company:
-    """Save a profile; a company user's ``name`` is ignored (they may not rename)."""
+def update_company(company: Company, data: CompanyInput, actor: User, *,
+                   version: int | None = None) -> Company:
+    """Save a profile; a company user's ``name`` is ignored (they may not rename).
+    ``version``: the one the user's copy had; a stale copy raises VersionConflict."""
     if not can_edit(actor, company):
         raise CompanyError([("", str(_l("You may not edit this company.")))])
+    check_version(company, version)
     if not may_rename(actor):
         data.name = company.name
     data.user_email = ""
     resolved = resolve(data, company=company)
     _apply(company, resolved, rename=may_rename(actor))
+    bump_if_changed(company)
     db.session.flush()
     return company
 

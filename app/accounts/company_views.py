@@ -16,6 +16,7 @@ from app.accounts.forms import CompanyProfileForm
 from app.accounts.models import Company
 from app.extensions import db
 from app.forms import put_errors
+from app.versions import VersionConflict, differing_fields
 
 bp = Blueprint("company_account", __name__)
 
@@ -29,8 +30,19 @@ def own_company() -> Company:
     return current_user.company
 
 
-def render_profile(company: Company, form: CompanyProfileForm, status: int = 200):
-    return render_template("accounts/company.html", company=company, form=form), status
+def render_profile(company: Company, form: CompanyProfileForm, status: int = 200,
+                   conflicts: list | None = None):
+    return render_template("accounts/company.html", company=company, form=form,
+                           conflicts=conflicts), status
+
+
+def render_conflict(company: Company, form: CompanyProfileForm):
+    """Someone saved the profile since this form was opened: nothing is kept; both values
+    of each field that differs, and the form (now of the new version) with the user's."""
+    db.session.rollback()
+    conflicts = differing_fields(form, CompanyProfileForm.of(company).data)
+    form.version.data = company.version
+    return render_profile(company, form, 409, conflicts)
 
 
 @bp.route("/account/company", methods=["GET", "POST"])
@@ -54,7 +66,10 @@ def company_profile():
             description=form.description.data or "",
         )
         try:
-            companies.update_company(company, data, current_user)
+            companies.update_company(company, data, current_user,
+                                     version=form.version.data)
+        except VersionConflict:
+            return render_conflict(company, form)
         except companies.CompanyError as error:
             db.session.rollback()
             put_errors(form, error)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import companies
 from app.accounts.models import Company
-from app.forms import BaseForm, MultiCheckboxField, options
+from app.forms import BaseForm, MultiCheckboxField, VersionField, options
 from app.reference.codes import LANGUAGES, ORGANISATION_ROLES
 
 MAX_PASSWORD_LENGTH = 200
@@ -106,6 +106,7 @@ class CompanyProfileForm(BaseForm):
         description=_l("For the organisers only; never shown publicly."))
     description = TextAreaField(_l("About the company"),
                                 validators=[Length(max=companies.MAX_DESCRIPTION)])
+    version = VersionField()
 
     @classmethod
     def of(cls, company: Company) -> Self:
@@ -117,7 +118,7 @@ class CompanyProfileForm(BaseForm):
             "occupations": [str(o.id) for o in company.occupations],
             "website": company.website or "", "contact_email": company.contact_email or "",
             "contact_phone": company.contact_phone or "",
-            "description": company.description or "",
+            "description": company.description or "", "version": company.version,
         })
         form.fill_choices()
         return form

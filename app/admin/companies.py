@@ -38,6 +38,7 @@ from app.reference.models import Industry, Municipality
 from app.routing import page_number
 from app.security import client_address
 from app.time import now_utc
+from app.versions import VersionConflict, differing_fields
 
 bp = Blueprint("admin_companies", __name__, url_prefix="/admin")
 bp.context_processor(labels)
@@ -185,7 +186,8 @@ def companies_list():
         industries=industries, filtered=any(filters.values()))
 
 
-def _render_company(company: Company, status: int = 200, *, form=None, user_form=None):
+def _render_company(company: Company, status: int = 200, *, form=None, user_form=None,
+                    conflicts: list | None = None):
     users = db.session.execute(
         select(User).where(User.company_id == company.id).order_by(User.email)
     ).scalars().all()
@@ -193,7 +195,8 @@ def _render_company(company: Company, status: int = 200, *, form=None, user_form
         "admin/company.html", company=company, users=users,
         form=form or AdminCompanyForm.of(company),
         user_form=user_form or CompanyUserForm(formdata=None),
-        invitations=onboarding.pending_invitations(company=company)), status
+        invitations=onboarding.pending_invitations(company=company),
+        conflicts=conflicts), status
 
 
 def _company_fields(company: Company) -> dict[str, str]:
@@ -231,7 +234,12 @@ def company(company_id: int):
         )
         before = _company_fields(found)
         try:
-            companies.update_company(found, data, current_user)
+            companies.update_company(found, data, current_user, version=form.version.data)
+        except VersionConflict:
+            db.session.rollback()
+            conflicts = differing_fields(form, AdminCompanyForm.of(found).data)
+            form.version.data = found.version
+            return _render_company(found, 409, form=form, conflicts=conflicts)
         except companies.CompanyError as error:
             db.session.rollback()
             put_errors(form, error)

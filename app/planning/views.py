@@ -177,9 +177,7 @@ def render_conflict(form: EventForm, event: Event):
     values. Saving again (the form now carries the new version) takes the user's values;
     the link keeps the other's."""
     db.session.rollback()
-    saved = form_values(event)
-    conflicts = differing_fields(form, {name: value for name, value in saved.items()
-                                        if name != "version"})
+    conflicts = differing_fields(form, form_values(event))
     form.version.data = event.version
     response, _status = render_form(form, event, conflicts=conflicts)
     return response, 409
