@@ -48,7 +48,7 @@ from app.booths.services import (
     MAX_REMARKS,
 )
 from app.booths.services.stands import MAX_CSV_BYTES
-from app.forms import BaseForm, MultiCheckboxField, options
+from app.forms import BaseForm, MultiCheckboxField, VersionField, options
 from app.reference.codes import INDUSTRY_CODES
 
 CHOICE_MESSAGE = _l("Please choose one of the offered values.")
@@ -90,6 +90,7 @@ class FairSetupForm(BaseForm):
     """The registration window and approval mode, as local dates and times."""
 
     takes_exhibitors = BooleanField(_l("This fair takes exhibitors"), default=True)
+    version = VersionField()
     opens_day = DateField(_l("Registration opens on"),
                           validators=[InputRequired(_l("Please enter a date."))])
     opens_time = TimeField(_l("at"), validators=[InputRequired(_l("Please enter a time."))])
@@ -153,6 +154,8 @@ for _code in INDUSTRY_CODES:
 
 class CategoryForm(BaseForm):
     """A booth category; size and price are typed as people write numbers."""
+
+    version = VersionField()
 
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")),
                                                Length(max=120)],

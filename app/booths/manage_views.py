@@ -53,6 +53,7 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
+from app.versions import VersionConflict, differing_fields
 
 # --- organisers: the booth page of a fair ------------------------------------------------
 
@@ -60,7 +61,7 @@ from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
 def setup_values(setup: BoothSetup | None, event: Event) -> dict:
     if setup is None:
         return {"takes_exhibitors": True, "approval": "auto", "allocation": "first_come",
-                "waitlist_mode": "offer", "offer_hours": DEFAULT_OFFER_HOURS}
+                "waitlist_mode": "offer", "offer_hours": DEFAULT_OFFER_HOURS, "version": 0}
 
     def split(value: datetime | None) -> tuple:
         if value is None:
@@ -80,7 +81,7 @@ def setup_values(setup: BoothSetup | None, event: Event) -> dict:
             "teardown_day": teardown_day, "teardown_time": teardown_time,
             "allocation": setup.allocation, "waitlist_mode": setup.waitlist_mode,
             "offer_hours": setup.offer_hours, "priority_1": groups[0],
-            "priority_2": groups[1], "priority_3": groups[2],
+            "priority_2": groups[1], "priority_3": groups[2], "version": setup.version,
             **{f"quota_{quota.industry_code}": quota.places for quota in setup.quotas}}
 
 
@@ -92,7 +93,7 @@ def category_values(category: BoothCategory) -> dict:
             .replace(".", ","),
             "capacity": category.capacity, "includes_table": category.includes_table,
             "includes_power": category.includes_power,
-            "includes_internet": category.includes_internet}
+            "includes_internet": category.includes_internet, "version": category.version}
 
 
 def company_choices() -> list[tuple[int, str]]:
@@ -120,7 +121,8 @@ def status_counts(event: Event) -> dict[str, int]:
 
 def render_manage(event: Event, *, setup_form: FairSetupForm | None = None,
                   category_form: CategoryForm | None = None,
-                  manual: ManualBookingForm | None = None, status: int = 200):
+                  manual: ManualBookingForm | None = None, status: int = 200,
+                  setup_conflicts: list | None = None):
     """The booth page of a fair (set-up, allocation, categories, adding a booking by
     hand); a failed form is passed in and keeps its input. The bookings have a page of
     their own (``manage_bookings``)."""
@@ -133,7 +135,7 @@ def render_manage(event: Event, *, setup_form: FairSetupForm | None = None,
         category_form=category_form or CategoryForm(formdata=None),
         manual_form=manual or manual_form(event), industries=industry_labels(),
         seed_fingerprint=booths.seed_fingerprint(setup.lottery_seed) if setup else None,
-        now=now_utc(),
+        now=now_utc(), setup_conflicts=setup_conflicts,
     ), status
 
 
@@ -163,7 +165,15 @@ def save_setup(event_id: int):
                 offer_hours=form.offer_hours.data, priority_groups=form.priority_groups(),
                 quotas=form.quotas(),
             )
-            booths.configure_fair(event, current_user, data, now_utc())
+            booths.configure_fair(event, current_user, data, now_utc(),
+                                  version=form.version.data)
+        except VersionConflict:
+            db.session.rollback()
+            setup = booths.setup_of(event)
+            conflicts = differing_fields(form, setup_values(setup, event))
+            form.version.data = setup.version if setup else 0
+            return render_manage(event, setup_form=form, status=409,
+                                 setup_conflicts=conflicts)
         except NonexistentLocalTime:
             form.form_errors.append(_("One of the times does not exist because the clocks "
                                       "go forward that night. Please choose another."))
@@ -213,7 +223,15 @@ def edit_category(event_id: int, category_id: int):
     if form.is_submitted():
         if form.validate():
             try:
-                booths.update_category(category, current_user, category_data(form), now_utc())
+                booths.update_category(category, current_user, category_data(form), now_utc(),
+                                       version=form.version.data)
+            except VersionConflict:
+                db.session.rollback()
+                conflicts = differing_fields(form, category_values(category))
+                form.version.data = category.version
+                return render_template("booths/category_form.html", event=event,
+                                       category=category, form=form, conflicts=conflicts,
+                                       delete_form=ActionForm(formdata=None)), 409
             except booths.BookingError as error:
                 db.session.rollback()
                 put_errors(form, error, CATEGORY_FIELDS)

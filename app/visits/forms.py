@@ -31,7 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import BaseForm
+from app.forms import BaseForm, VersionField
 from app.reference.choices import municipality_choices
 from app.visits.codes import (
     MAX_BUS_BAYS,
@@ -202,6 +202,8 @@ class SetupForm(BaseForm):
 
 class SlotForm(BaseForm):
     """A time slot as local day and wall-clock times."""
+
+    version = VersionField()
 
     day = DayField(_l("Day"), validators=[InputRequired(_l("Please enter a date."))])
     starts = ClockField(_l("From"), validators=[InputRequired(_l("Please enter a time."))])

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.forms import put_errors
 from app.spreadsheets import CSV_TYPE, XLSX_TYPE
 from app.time import NonexistentLocalTime, local_to_utc, now_utc, to_local
+from app.versions import VersionConflict, differing_fields
 from app.visits import exports
 from app.visits import services as visits
 from app.visits.codes import CLASS_STATUSES
@@ -72,7 +73,7 @@ def slot_values(slot: VisitSlot | None, event: Event) -> dict:
         return {"day": to_local(event.starts_at).date()}
     day, starts = _split(slot.starts_at)
     return {"day": day, "starts": starts, "ends": _split(slot.ends_at)[1],
-            "capacity": slot.capacity, "bus_bays": slot.bus_bays}
+            "capacity": slot.capacity, "bus_bays": slot.bus_bays, "version": slot.version}
 
 
 def move_choices(event: Event) -> list[tuple[int, str]]:
@@ -191,15 +192,22 @@ def edit_slot(event_id: int, slot_id: int):
     event = managed_event(event_id)
     slot = visits.event_slot(event, slot_id) or abort(404)
     form = SlotForm(data=slot_values(slot, event) if request.method == "GET" else None)
-    status = 200
+    status, conflicts = 200, None
     if request.method == "POST":
-        if _save_slot(form, lambda data: visits.update_slot(slot, current_user, data,
-                                                            now_utc())):
+        try:
+            saved = _save_slot(form, lambda data: visits.update_slot(
+                slot, current_user, data, now_utc(), version=form.version.data))
+        except VersionConflict:
+            db.session.rollback()
+            conflicts = differing_fields(form, slot_values(slot, event))
+            form.version.data = slot.version
+            saved, status = False, 409
+        if saved:
             flash(_("The slot is saved."), "success")
             return redirect(url_for("manage_visits.manage", event_id=event.id) + "#slots")
-        status = INVALID
+        status = status if conflicts is not None else INVALID
     return render_template("visits/slot_form.html", event=event, slot=slot, form=form,
-                           delete_form=ActionForm(formdata=None)), status
+                           delete_form=ActionForm(formdata=None), conflicts=conflicts), status
 
 
 @bp.post("/manage/events/<int:event_id>/visits/slots/<int:slot_id>/delete")

@@ -44,6 +44,7 @@ from app.extensions import db
 from app.locks import close_waitlist_gap, lock_rows
 from app.reference.models import Municipality
 from app.time import as_utc
+from app.versions import bump_if_changed, check_version
 from app.visits import notifications
 from app.visits.codes import (
     ACTIVE_STATUSES,
@@ -224,12 +225,15 @@ def add_slot(event: Event, actor: User, data: SlotData, now: datetime) -> VisitS
     return slot
 
 
-def update_slot(slot: VisitSlot, actor: User, data: SlotData, now: datetime) -> VisitSlot:
+def update_slot(slot: VisitSlot, actor: User, data: SlotData, now: datetime, *,
+                version: int | None = None) -> VisitSlot:
     """Change a slot. More room goes to its waitlist at once; less room than its classes
-    hold is refused; new times are sent to the classes' teachers."""
+    hold is refused; new times are sent to the classes' teachers. ``version``: the one
+    the user's copy had; a stale copy raises VersionConflict."""
     event = db.session.get(Event, slot.event_id)
     _require_manager(actor, event)
     slot = lock_slots([slot.id])[slot.id]
+    check_version(slot, version)
     _check_slot(event, data, slot)
     if data.capacity < slot.pupils_taken:
         raise VisitInvalid(ngettext(
@@ -250,6 +254,7 @@ def update_slot(slot: VisitSlot, actor: User, data: SlotData, now: datetime) -> 
             visit.sequence += 1
             visit.changed_at = now
             notifications.class_changed(visit, "slot_changed", now)
+    bump_if_changed(slot)
     db.session.flush()
     _fill(slot, now)
     return slot

@@ -36,15 +36,22 @@ from app.calendar.models import Event
 from app.extensions import db
 from app.reference.codes import INDUSTRY_CODES
 from app.time import as_utc
+from app.versions import VersionConflict, bump_if_changed, check_version
 
 
-def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime) -> BoothSetup:
+def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime, *,
+                   version: int | None = None) -> BoothSetup:
     """Create or change the booth sign-up of ``event`` (organisers of the event only).
 
     The allocation's rules (mode, priority groups, quotas) are fixed once a company has
-    booked or applied: they are shown before anyone applies."""
+    booked or applied: they are shown before anyone applies. ``version``: the one the
+    user's copy had (0: there was no sign-up yet); a stale copy raises VersionConflict."""
     require_manager(actor, event)
     setup = setup_of(event)
+    if setup is not None:
+        check_version(setup, version)
+    elif version:
+        raise VersionConflict(0)
     errors = _check_setup(event, data) + _check_allocation(event, setup, data)
     if errors:
         raise BookingInvalid("validation_failed", errors[0][1], errors[0][0])
@@ -63,6 +70,8 @@ def configure_fair(event: Event, actor: User, data: FairSetupData, now: datetime
     setup.setup_starts_at, setup.teardown_ends_at = times
     setup.waitlist_mode, setup.offer_hours = data.waitlist_mode, data.offer_hours
     _apply_allocation(setup, data)
+    if setup.version is not None:  # a new sign-up starts at its first version
+        bump_if_changed(setup)
     setup.updated_at = now
     db.session.flush()
     return setup
@@ -181,12 +190,14 @@ def add_category(event: Event, actor: User, data: CategoryData) -> BoothCategory
 
 
 def update_category(category: BoothCategory, actor: User, data: CategoryData,
-                    now: datetime) -> BoothCategory:
+                    now: datetime, *, version: int | None = None) -> BoothCategory:
     """Change a category. A larger capacity promotes waitlisted bookings at once; the
-    capacity cannot drop below the places already taken."""
+    capacity cannot drop below the places already taken. ``version``: the one the
+    user's copy had; a stale copy raises VersionConflict."""
     event = db.session.get(Event, category.event_id)
     require_manager(actor, event)
     category = lock_categories([category.id])[category.id]
+    check_version(category, version)
     _check_category(event, data, category)
     if data.capacity < category.places_taken:
         raise BookingInvalid("validation_failed", ngettext(
@@ -200,6 +211,7 @@ def update_category(category: BoothCategory, actor: User, data: CategoryData,
             "The fair's quotas keep %(num)d places; the places cannot be fewer.",
             kept), "capacity")
     _apply_category(category, data)
+    bump_if_changed(category)
     db.session.flush()
     fill_places(category, actor, now)
     return category
