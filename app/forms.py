@@ -160,7 +160,7 @@ class VersionField(HiddenField):
         raw = valuelist[0].strip() if valuelist else ""
         if not raw:
             return
-        if not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_VERSION:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_VERSION:
             raise ValueError(_l("This form is damaged. Please open the page again."))
         self.data = int(raw)
 

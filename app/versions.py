@@ -82,7 +82,9 @@ def etag(record: Any) -> str:
 def version_from_etag(tag: str) -> int | None:
     """The version an entity tag names (``v7`` → 7); None for a tag that names none."""
     digits = tag[1:] if tag.startswith("v") else ""
-    if not digits.isdigit() or len(digits) > 10 or int(digits) > MAX_VERSION:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
+        return None
+    if int(digits) > MAX_VERSION:
         return None
     return int(digits)
 
