@@ -29,10 +29,11 @@
     });
   }
 
-  // GOV.UK's error summary: focused on arrival, so it is read out first; its links move
-  // the focus into the field and show the field's label above it.
+  // GOV.UK's error summary (or a save refused because someone else saved meanwhile):
+  // focused on arrival, so it is read out first; its links move the focus into the field
+  // and show the field's label above it.
   function setUpErrorSummary() {
-    const summary = document.querySelector("[data-error-summary]");
+    const summary = document.querySelector("[data-error-summary], [data-conflict]");
     if (!summary) return;
     summary.focus();
     summary.addEventListener("click", (event) => {
