@@ -162,15 +162,14 @@ class BookingCreateSchema(ma.Schema):
         validate=Length(max=booths.MAX_OCCUPATIONS),
         metadata={"description": "Ids of the apprenticeship occupations you present."})
     remarks = Text(load_default="", validate=Length(max=booths.MAX_REMARKS))
-    invoice_address = fields.String(load_default="",
-                                    validate=Length(max=booths.MAX_INVOICE_ADDRESS))
-    order_number = Text(load_default="", validate=Length(max=booths.MAX_ORDER_NUMBER))
+    invoice_address = Text(load_default="", validate=Length(max=booths.MAX_INVOICE_ADDRESS))
+    order_number = Line(load_default="", validate=Length(max=booths.MAX_ORDER_NUMBER))
 
 
 class CancelSchema(ma.Schema):
     """Organisers give the reason the company reads; a company cancels without one."""
 
-    reason = fields.String(load_default=None, validate=Length(max=booths.MAX_REASON))
+    reason = Text(load_default=None, validate=Length(max=booths.MAX_REASON))
 
 
 class EventBookingArgsSchema(ma.Schema):

@@ -295,3 +295,29 @@ def test_accept_and_decline_offers_through_the_api(api, fair, category, company,
     again = api.post(f"/api/v1/bookings/{ids[2]}/accept", headers=heads[2])
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_offered"
     assert api.post(f"/api/v1/bookings/{ids[2]}/decline").status_code == 401
+
+
+@pytest.mark.parametrize("field, value", [
+    ("invoice_address", "Beispielweg 1\x00"), ("invoice_address", "Beispielweg\x1b1"),
+    ("order_number", "PO-1\n2"), ("power_needs", "230 V\r\n2 kW"),
+    ("remarks", "Bitte\x00 Ecke")])
+def test_booking_text_with_control_characters_is_422_and_stores_nothing(api, setup, field,
+                                                                        value):
+    response = post_booking(api, setup["a"], setup["category"].id, **{field: value})
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["error"]["fields"]
+    assert db.session.execute(select(func.count()).select_from(Booking)).scalar_one() == 0
+
+
+def test_a_cancellation_reason_with_control_characters_is_422(api, setup):
+    booking = post_booking(api, setup["a"], setup["category"].id).get_json()
+    url = f"/api/v1/bookings/{booking['id']}/cancel"
+    for reason in ("Halle\x00 zu klein", "Halle\x07 zu klein"):
+        response = api.post(url, json={"reason": reason}, headers=setup["organiser"])
+        assert response.status_code == 422, response.get_json()
+        assert "reason" in response.get_json()["error"]["fields"]
+    db.session.expire_all()
+    assert db.session.get(Booking, booking["id"]).status == "confirmed"
+    kept = api.post(url, json={"reason": "Die Halle\r\nist kleiner."}, headers=setup["organiser"])
+    assert kept.status_code == 200
+    assert kept.get_json()["reason"] == "Die Halle\nist kleiner."

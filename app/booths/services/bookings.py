@@ -48,6 +48,7 @@ from app.booths.services.rules import (
 from app.calendar.models import Event, EventChange
 from app.extensions import db
 from app.reference.models import Occupation
+from app.text import multiline_error, single_line_error
 from app.time import as_utc, now_utc
 
 # What an organiser may reject (a confirmed booking is cancelled instead).
@@ -180,6 +181,11 @@ def _check_details(details: BookingDetails) -> list[Occupation]:
     if len(details.remarks) > MAX_REMARKS:
         raise BookingInvalid("validation_failed",
                              str(_l("Remarks may have up to 2000 characters.")), "remarks")
+    if message := single_line_error(details.power_needs):
+        raise BookingInvalid("validation_failed", str(message), "power_needs")
+    for name in ("remarks", "invoice_address"):
+        if message := multiline_error(getattr(details, name)):
+            raise BookingInvalid("validation_failed", str(message), name)
     if len(details.invoice_address) > MAX_INVOICE_ADDRESS:
         raise BookingInvalid("validation_failed", str(_l(
             "Please keep the invoice address to 500 characters.")), "invoice_address")

@@ -17,6 +17,7 @@ from app.calendar.models import Event
 from app.calendar.services import can_edit, can_view
 from app.errors import DomainError
 from app.extensions import db
+from app.text import multiline_error, normalise_line_endings
 from app.time import to_local
 
 MAX_OCCUPATIONS = 30
@@ -145,7 +146,9 @@ def takes_exhibitors(event: Event) -> bool:
 def check_reason(reason: str | None) -> str:
     """The organiser's reason for a rejection or cancellation: required, told to the
     company in its mail."""
-    reason = (reason or "").strip()
+    reason = normalise_line_endings(reason or "").strip()
+    if message := multiline_error(reason):
+        raise BookingInvalid("validation_failed", str(message), "reason")
     if not reason:
         raise BookingInvalid("validation_failed", str(_l(
             "Please give a reason; the company reads it in its message.")), "reason")
