@@ -24,7 +24,7 @@ LATER_SATURDAY = date(2027, 9, 18)
 
 def log_in_by_keyboard(keys: Keyboard, email: str) -> None:
     keys.page.goto("/login")
-    keys.tab_to("#email")
+    expect(keys.page.locator("#email")).to_be_focused()  # the login page starts there
     keys.type(email)
     keys.tab_to("#password")
     keys.type(PASSWORD)
