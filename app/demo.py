@@ -141,6 +141,45 @@ def seed_demo(today: date | None = None) -> list[DemoLogin]:
     return logins
 
 
+# The data set's audience notes where they are partly English, in German: a German user
+# reads the demo descriptions (same facts, translated).
+GERMAN_AUDIENCES = {
+    "Ausbildungsmesse Olpe (formerly Berufsmesse Olpe)":
+        "Schülerinnen und Schüler (bisher Klassen 8–13) aus Olpe, Drolshagen, Wenden; "
+        "Eltern; Studienabbrecher",
+    "Berufsmesse Attendorn":
+        "Schülerinnen und Schüler der vier weiterführenden Schulen (vormittags), "
+        "Öffentlichkeit/Eltern (nachmittags); auch für den Raum Finnentrop",
+    "BerufsInfoBörse (BIB) Meschede":
+        "Freitag: Schulklassen (ca. 1.000 Schülerinnen und Schüler); Samstag: alle, auch "
+        "Fachkräfte und Quereinsteiger",
+    "Ausbildungsbörse Brilon/Olsberg":
+        "Klasse 9 von sechs Schulen in Brilon und Olsberg (vormittags); Öffentlichkeit "
+        "(nachmittags)",
+    "Arnsberger Ausbildungsmesse":
+        "Schulklassen (ca. 900 Schülerinnen und Schüler, Shuttlebus am Freitag), "
+        "Öffentlichkeit am Samstag",
+    "Berufsparcours und Berufsinfoabend Sundern":
+        "Klassen 8 und 9 von Gymnasium, Realschule und Hauptschule Sundern (ca. 330; "
+        "Parcours, vormittags); Schülerinnen und Schüler mit Eltern (Infoabend ab 17 Uhr)",
+    "Karriere im MK (Ausbildungs- und Studienbörse)":
+        "Schülerinnen und Schüler des nördlichen Märkischen Kreises (ca. 3.500), Eltern",
+    "Azubi-Speed-Dating Iserlohn":
+        "Schulabgängerinnen und Schulabgänger auf der Suche nach einem Ausbildungsplatz",
+    "StARG-Karrierekompass": "ältere Jahrgänge (ab Klasse 9) der Schule",
+    "Wintermarkt Ausbildung, Praktikum, Studium Schalksmühle":
+        "zukünftige Schulabgänger (Primusschule und benachbarte Gymnasien)",
+    "Ausbildungsmesse der Kreisverwaltung Soest":
+        "Jugendliche mit Interesse an Ausbildung und Studium im öffentlichen Dienst",
+    "Jobbörse des Lippstädter Schützenvereins":
+        "junge Menschen (Ausbildung, Bachelor-/Masterarbeiten, Jobeinstieg); ca. 80 "
+        "Besucherinnen und Besucher",
+    "Bildungsmesse Kreis Soest":
+        "Arbeitnehmerinnen und Arbeitnehmer sowie Arbeitgeber (Weiterbildung)",
+}
+# The data set's word for a venue that changes from year to year.
+ROTATING_VENUE = "rotating"
+
 # Two demo fairs of IHK Siegen take exhibitors: one confirms bookings at once, one needs
 # the organisers' approval. (title, approval, [(category, m², price in cents, places)]).
 DEMO_BOOTH_FAIRS = [
@@ -274,8 +313,9 @@ def _fair(row: dict[str, str], organiser: Organisation, today: date) -> Event | 
     first_day, days = next_edition(row, today)
     if municipality is None or first_day is None:
         return None
-    venue_name = re.split(r" \(|, Lennestadt", row["venue"])[0].strip() or (
-        f"Veranstaltungsort in {municipality.name} folgt")
+    venue_name = re.split(r" \(|, Lennestadt", row["venue"])[0].strip()
+    if not venue_name or venue_name == ROTATING_VENUE:
+        venue_name = f"Veranstaltungsort in {municipality.name} folgt"
     street = re.search(r"\(([^()]*straße[^()]*)\)", row["venue"])
     venue = calendar.find_or_create_venue(
         venue_name, municipality, street=street.group(1) if street else None)
@@ -312,7 +352,8 @@ def _event_type(text: str) -> str:
 
 
 def _description(row: dict[str, str]) -> str:
-    parts = [f"Zielgruppe: {row['target_audience']}." if row["target_audience"] else ""]
+    audience = GERMAN_AUDIENCES.get(row["name"], row["target_audience"])
+    parts = [f"Zielgruppe: {audience}." if audience else ""]
     if row["exhibitors_approx"]:
         parts.append(f"Rund {row['exhibitors_approx']} Aussteller "
                      f"(Stand {row['exhibitors_ref_year']}).")

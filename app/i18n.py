@@ -11,7 +11,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.time import as_utc, local_zone
+from app.time import as_utc, local_zone, to_local
 
 
 def select_locale() -> str:
@@ -101,6 +101,20 @@ def _format_time(value: datetime, zone, locale: str) -> str:
     return format_skeleton("Hm", value.astimezone(zone), locale=locale)
 
 
+def format_deadline(value: datetime, language: str | None = None) -> str:
+    """The last moment of a deadline, unambiguous: "25.05.2027, 23:59 Uhr" or
+    "25 May 2027, 23:59", in the local zone; in the current language or ``language``
+    (mails). A deadline at local midnight is shown as 23:59 of the day before, so
+    "until 26 May, 00:00" never reads as if the 26th were still included."""
+    local = to_local(value)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        local -= timedelta(minutes=1)
+    locale = FORMATTING_LOCALES.get(language, "de_DE") if language else formatting_locale()
+    day = _format_date(local.date(), "medium", locale)
+    suffix = " Uhr" if locale.startswith("de") else ""
+    return f"{day}, {format_skeleton('Hm', local, locale=locale)}{suffix}"
+
+
 def format_month(day: date) -> str:
     """E.g. 'März 2027' or 'March 2027' (standalone month name, for headings)."""
     return _format_date(day, "LLLL yyyy", formatting_locale())
@@ -122,6 +136,7 @@ def register_template_helpers(app: Flask) -> None:
         format_event_when=format_event_when,
         format_day=format_day,
         format_time=format_time,
+        deadline=format_deadline,
         format_month=format_month,
         format_month_short=format_month_short,
         weekday_names=weekday_names,

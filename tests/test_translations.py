@@ -112,9 +112,10 @@ def test_compiled_catalogue_matches_the_po_file(catalog: Catalog) -> None:
     with MO_FILE.open("rb") as handle:
         compiled = read_mo(handle)
     # Like ``pybabel compile``: fuzzy and untranslated entries are left out.
-    from_po = {_msgid(m.id): _strings(m.string) for m in catalog
+    # Keyed by context too: "Cancelled" is a booking's "Storniert" and an event's "Abgesagt".
+    from_po = {(m.context, _msgid(m.id)): _strings(m.string) for m in catalog
                if m.id and not m.fuzzy and all(_strings(m.string))}
-    from_mo = {_msgid(m.id): _strings(m.string) for m in compiled if m.id}
+    from_mo = {(m.context, _msgid(m.id)): _strings(m.string) for m in compiled if m.id}
     stale = sorted(key for key in from_po.keys() | from_mo.keys()
                    if from_po.get(key) != from_mo.get(key))
     assert not stale, "Run `pybabel compile -d app/translations`; stale: " + repr(stale[:10])

@@ -1,6 +1,7 @@
 """Fixed codes of the booth sign-ups (stored in the database and returned by the API)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 BOOKING_STATUSES = {
     "confirmed": _l("Confirmed"),
@@ -9,10 +10,13 @@ BOOKING_STATUSES = {
     "waitlisted": _l("On the waitlist"),
     "applied": _l("Applied"),
     "rejected": _l("Rejected"),
-    "cancelled": _l("Cancelled"),
+    # "Storniert": "Abgesagt" is kept for a cancelled fair (FAIR_CANCELLED).
+    "cancelled": lazy_pgettext("booking", "Cancelled"),
     "declined": _l("Offer declined"),
     "expired": _l("Offer expired"),
 }
+# A booking cancelled because its fair was cancelled shows this instead.
+FAIR_CANCELLED = _l("Fair cancelled")
 # A company holds at most one booking in these statuses per fair.
 ACTIVE_STATUSES = ("confirmed", "pending", "waitlisted", "offered", "applied")
 # These hold one of the category's places (pending ones are kept free for the approval,

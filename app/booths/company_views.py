@@ -37,6 +37,7 @@ from app.booths.forms import (
 from app.booths.labels import labels
 from app.booths.models import Booking, BoothSetup
 from app.calendar import services as calendar
+from app.calendar.ical import REFRESH_INTERVAL
 from app.calendar.models import Event
 from app.extensions import db
 from app.forms import put_errors
@@ -103,6 +104,7 @@ def render_my_bookings(company: Company, feed_token: str | None = None):
         same_day=clashes, clash_ids={b.id for found in clashes.values() for b in found},
         feed_url=feed_url,
         webcal_url="webcal://" + feed_url.split("://", 1)[-1] if feed_url else None,
+        refresh_hours=int(REFRESH_INTERVAL.total_seconds() // 3600),
         feed_active=None if feed_token else feed.active_feed_token(company))
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
-from app.booths.codes import BOOKING_STATUSES
+from app.booths.labels import booking_status
 from app.booths.models import Booking
 from app.booths.services import event_bookings
 from app.calendar.models import Event
@@ -35,7 +35,7 @@ def exhibitor_rows(event: Event, statuses: Sequence[str] = ("confirmed",)) \
             company.name,
             company.municipality.name if company.municipality else "",
             booking.category.name,
-            str(BOOKING_STATUSES[booking.status]),
+            booking_status(booking),
             booking.stand or "",
             booking.waitlist_position or "",
             booking.staff_count,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from app.calendar.ical import build_calendar
 from app.calendar.models import Event
 from app.calendar.recipients import event_url
 from app.extensions import db
-from app.i18n import FORMATTING_LOCALES, format_euros, format_event_when
+from app.i18n import format_deadline, format_euros, format_event_when
 from app.outbox.recipients import absolute_url
 from app.outbox.services import Rendered
 from app.time import to_local
@@ -116,8 +115,7 @@ SUBJECTS = {
 def _deadline(value: str | None, language: str) -> str:
     if not value:
         return "?"
-    return format_datetime(to_local(datetime.fromisoformat(value)), "medium",
-                           locale=FORMATTING_LOCALES.get(language, "de_DE"))
+    return format_deadline(datetime.fromisoformat(value), language)
 
 
 def _allocation_line(facts: dict) -> str:

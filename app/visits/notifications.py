@@ -21,7 +21,7 @@ from app.calendar.ical import Appointment, appointments_calendar
 from app.calendar.models import UID_DOMAIN, Event
 from app.calendar.recipients import event_url
 from app.extensions import db
-from app.i18n import format_event_when
+from app.i18n import format_deadline, format_event_when
 from app.outbox.services import queue
 from app.time import as_utc, to_local
 from app.visits.codes import CLASS_STATUSES, HOLDS_PLACE, MAX_REMINDER_DAYS
@@ -119,7 +119,7 @@ def registration_received(registration: VisitRegistration, token: str, now: date
             _("Please confirm your e-mail address: open this link and press \"Confirm "
               "registration\". The places are held for you until %(expires)s; without a "
               "confirmation they are given to other classes then.",
-              expires=local_span(registration.hold_expires_at, language=language)),
+              expires=format_deadline(registration.hold_expires_at, language)),
             link_url(token),
             _("If you did not register, please ignore this e-mail; you will hear nothing "
               "more from us."),

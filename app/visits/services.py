@@ -41,6 +41,7 @@ from app.calendar.models import Event
 from app.calendar.services import can_edit
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import format_deadline
 from app.locks import close_waitlist_gap, lock_rows
 from app.reference.models import Municipality
 from app.time import as_utc
@@ -449,7 +450,7 @@ def check_window(event: Event, now: datetime) -> None:
                                                  when=local_span(setup.opens_at))))
     if now >= setup.closes_at:
         raise VisitError("closed", str(_l("Registration closed on %(when)s.",
-                                          when=local_span(setup.closes_at))))
+                                          when=format_deadline(setup.closes_at))))
 
 
 def full_message(slot: VisitSlot, pupils: int, by_bus: bool) -> str:
@@ -806,7 +807,7 @@ def public_offer(event: Event, now: datetime) -> Offer | None:
         return None
     waiting = waitlist_lengths(event)
     return Offer(setup=setup, open=registration_open(event, now),
-                 opens=local_span(setup.opens_at), closes=local_span(setup.closes_at),
+                 opens=local_span(setup.opens_at), closes=format_deadline(setup.closes_at),
                  not_yet=now < setup.opens_at, slots=[OfferedSlot(
         id=slot.id, when=local_span(slot.starts_at, slot.ends_at), capacity=slot.capacity,
         places_free=slot.places_free, bus_bays_free=slot.bus_bays_free,

@@ -199,3 +199,24 @@ def test_the_api_token_revoke_route_does_not_reach_a_feed_token(client, booked):
     row = db.session.execute(select(CompanyFeedToken)).scalar_one()
     assert client.post(f"/account/tokens/{row.id}/revoke").status_code == 404
     assert client.get(path).status_code == 200
+
+
+def test_new_address_comes_with_copy_buttons_app_steps_and_the_renewal_warning(client, booked):
+    user, _ = booked
+    login(client, user)
+    fresh = client.post("/booths/subscription").get_data(as_text=True)
+    buttons = re.findall(r'<button type="button" class="button" data-copy="([^"]+)" hidden>',
+                         fresh)
+    assert buttons == ["feed-url", "feed-webcal"]
+    assert re.search(r'id="feed-webcal"[^>]*value="webcal://localhost/feeds/company/', fresh)
+    assert 'data-copy-status data-copied="Adresse kopiert."' in fresh
+    # The same steps per app as on /feeds, from the same partial.
+    steps = fresh[fresh.index('id="h-howto"'):]
+    for app_name in ("Google Kalender", "Outlook", "Apple Kalender", "Thunderbird"):
+        assert app_name in steps
+    assert "alle 6 Stunden" in steps and "QR-Code" not in steps
+    assert "beendet die bisherige für alle, die sie abonniert haben" in fresh
+    # Later visits show no address (it is stored as a hash), so no steps either.
+    later = client.get("/booths/").get_data(as_text=True)
+    assert 'id="h-howto"' not in later and 'data-copy=' not in later
+    assert "beendet die bisherige für alle, die sie abonniert haben" in later

@@ -179,3 +179,22 @@ def test_public_exhibitor_list(client, fair, category, company, book, organiser)
     # a company user sees a link to book or to its booking
     login(client, b_user)
     assert "/booths/bookings/" in client.get(f"/events/{event.id}").text
+
+
+def test_a_cancelled_booking_is_storniert_and_a_cancelled_fair_abgesagt(
+        client, fair, category, company, book, organiser, now):
+    from app.booths import services as booths
+    from app.planning.operations import cancel_event
+
+    kept, dropped = fair("Messe Kreuztal"), fair("Messe Olpe")
+    firm, user = company()
+    booths.cancel(book(firm, user, category(dropped)), user, now)
+    book(firm, user, category(kept))
+    cancel_event(kept, organiser, now=now, reason="Halle gesperrt")
+    db.session.commit()
+    login(client, user)
+    page = client.get("/booths/").text
+    olpe, kreuztal = page[page.index("Messe Olpe"):], page[page.index("Messe Kreuztal"):]
+    assert olpe[:olpe.index("</tr>")].count("Storniert") == 1
+    assert "Messe abgesagt" in kreuztal[:kreuztal.index("</tr>")]
+    assert "Abgesagt" not in page.replace("Messe abgesagt", "")

@@ -38,9 +38,9 @@ from app.booths import notifications
 from app.booths.codes import PRIORITY_GROUPS
 from app.booths.models import Booking, BoothCategory, BoothSetup, network_members
 from app.booths.services.locking import count_place, exhibitors_changed, lock_categories
-from app.booths.services.rules import local_text
 from app.calendar.models import Event
 from app.extensions import db
+from app.i18n import format_deadline
 from app.reference.models import Industry, Municipality
 
 
@@ -117,7 +117,7 @@ def allocation_rules(setup: BoothSetup | None) -> dict | None:
             "quotas": [(labels.get(quota.industry_code, quota.industry_code), quota.places)
                        for quota in setup.quotas],
             "fingerprint": seed_fingerprint(setup.lottery_seed),
-            "allocated_at": setup.allocated_at, "closes_text": local_text(setup.closes_at),
+            "allocated_at": setup.allocated_at, "closes_text": format_deadline(setup.closes_at),
             "seed": setup.lottery_seed if setup.allocated_at else None}
 
 

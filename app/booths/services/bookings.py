@@ -41,12 +41,12 @@ from app.booths.services.rules import (
     check_reason,
     check_window,
     is_company_member,
-    local_text,
     require_manager,
     setup_of,
 )
 from app.calendar.models import Event, EventChange
 from app.extensions import db
+from app.i18n import format_deadline
 from app.reference.models import Occupation
 from app.text import multiline_error, single_line_error
 from app.time import as_utc, now_utc
@@ -223,7 +223,7 @@ def cancel(booking: Booking, actor: User, now: datetime, reason: str | None = No
     if not manager and setup is not None and now >= setup.closes_at:
         raise BookingError("closed", str(_l(
             "Registration closed on %(when)s; please contact the organiser to cancel.",
-            when=local_text(setup.closes_at))))
+            when=format_deadline(setup.closes_at))))
     leave(booking, category, "cancelled", now, cancelled_at=now, cancelled_by_id=actor.id,
           reason=reason)
     db.session.flush()

@@ -24,9 +24,9 @@ from app.booths.services.rules import (
     BookingDenied,
     BookingError,
     is_company_member,
-    local_text,
 )
 from app.extensions import db
+from app.i18n import format_deadline
 from app.time import as_utc
 
 # The reminder comes this long before the deadline (half the offer's time when shorter).
@@ -45,7 +45,7 @@ def _still_open(booking: Booking, now: datetime) -> None:
         raise BookingError("not_offered", str(_l("This booking has no open offer.")))
     if now >= as_utc(booking.offer_expires_at):
         raise BookingError("offer_expired", str(_l(
-            "The offer ran out on %(when)s.", when=local_text(booking.offer_expires_at))))
+            "The offer ran out on %(when)s.", when=format_deadline(booking.offer_expires_at))))
 
 
 def accept_offer(booking: Booking, actor: User, now: datetime) -> Booking:

@@ -17,6 +17,7 @@ from app.calendar.models import Event
 from app.calendar.services import can_edit, can_view
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import format_deadline
 from app.text import multiline_error, normalise_line_endings
 from app.time import to_local
 
@@ -169,7 +170,7 @@ def check_window(setup: BoothSetup | None, event: Event, now: datetime) -> None:
             "Registration opens on %(when)s.", when=local_text(setup.opens_at))))
     if now >= setup.closes_at:
         raise BookingError("closed", str(_l(
-            "Registration closed on %(when)s.", when=local_text(setup.closes_at))))
+            "Registration closed on %(when)s.", when=format_deadline(setup.closes_at))))
 
 
 def local_text(value: datetime) -> str:

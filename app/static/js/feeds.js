@@ -1,6 +1,6 @@
 // Feed builder, progressive enhancement: without this file the form is a plain GET form.
 // With it, ticking a box reloads only the result (address, QR code, preview) from the
-// server, which stays the one place that knows feed addresses, and copy buttons appear.
+// server, which stays the one place that knows feed addresses (site.js copies them).
 (function () {
   "use strict";
   var form = document.getElementById("feed-form");
@@ -60,24 +60,6 @@
     if (fold && !window.matchMedia("(min-width: 60em)").matches) { panel.open = false; }
   }
 
-  function copy(button) {
-    var input = document.getElementById(button.dataset.copy);
-    if (!input) { return; }
-    var done = function () { announce(form.dataset.copied); };
-    var fallback = function () {
-      input.focus();
-      input.select();
-      var copied = false;
-      try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
-      announce(copied ? form.dataset.copied : form.dataset.copyFailed);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, fallback);
-    } else {
-      fallback();
-    }
-  }
-
   form.addEventListener("change", function (event) {
     if (event.target.matches("input[type=checkbox], select")) { update(false); }
   });
@@ -86,12 +68,7 @@
     event.preventDefault();
     update(true);
   });
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("button[data-copy]");
-    if (button) { copy(button); }
-  });
   document.addEventListener("focusin", function (event) {
     if (event.target.matches("#feed-result input[readonly]")) { event.target.select(); }
   });
-  showCopyButtons(document);
 })();

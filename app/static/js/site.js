@@ -1,4 +1,4 @@
-/* Every page: the header's menu on small screens and the error summary's focus.
+/* Every page: the header's menu on small screens, the error summary's focus, copy buttons.
    Loaded in <head> (no defer) so that the "js" class is set before the page is drawn:
    without JavaScript the menu simply stays open. */
 (function () {
@@ -129,7 +129,41 @@
     });
   }
 
+  // Copy buttons (macros/copy.html): shown only where JavaScript can copy; the page's
+  // live region says whether it worked, and the address stays selected if it did not.
+  function announceCopy(worked) {
+    const status = document.querySelector("[data-copy-status]");
+    if (!status) return;
+    status.textContent = "";
+    const text = worked ? status.dataset.copied : status.dataset.copyFailed;
+    window.setTimeout(() => { status.textContent = text; }, 50);
+  }
+  function copy(button) {
+    const input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    const fallback = () => {
+      input.focus();
+      input.select();
+      let copied = false;
+      try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+      announceCopy(copied);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(() => announceCopy(true), fallback);
+    } else {
+      fallback();
+    }
+  }
+  function setUpCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach((button) => { button.hidden = false; });
+    document.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-copy]");
+      if (button) copy(button);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    setUpCopyButtons();
     setUpMenu();
     setUpCharacterCounts();
     openWide();
