@@ -146,8 +146,12 @@ def test_two_runs_at_once_queue_one_digest_per_subscription(week, test_config):
     first_queued, second_started = threading.Event(), threading.Event()
     reports, errors = {}, []
 
+    # One app, made here, for both runs (each with its own context and session): two apps
+    # built and compiling their templates in two threads at once can trip CPython 3.11's
+    # AST recursion check ("recursion depth mismatch").
+    worker = create_app(test_config)
+
     def run(name: str) -> None:
-        worker = create_app(test_config)
         with worker.app_context():
             try:
                 if name == "second":
