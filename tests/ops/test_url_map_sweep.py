@@ -118,7 +118,7 @@ class Sweep:
         try:
             response = self.client.open(path, method=method, headers=headers, **kwargs)
         except Exception as error:  # TESTING propagates what would be a 500
-            frames = [f"{frame.filename.split('/work/')[-1]}:{frame.lineno}"
+            frames = [f"app/{frame.filename.split('/app/', 1)[-1]}:{frame.lineno}"
                       for frame in traceback.extract_tb(error.__traceback__)
                       if "/app/" in frame.filename]
             self.statuses[500] += 1
