@@ -168,13 +168,16 @@ def test_two_runs_at_once_queue_one_digest_per_subscription(week, test_config):
                 errors.append(error)
             finally:
                 db.session.remove()
-                db.engine.dispose()
 
     threads = [threading.Thread(target=run, args=(name,)) for name in ("first", "second")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    # Closed once both runs are over: disposing while the other run still holds a
+    # connection would orphan it, and the interpreter would later warn about it.
+    with worker.app_context():
+        db.engine.dispose()
     assert not errors
     assert reports["first"].queued == 3 and reports["second"].queued == 0
     if db.engine.dialect.name == "sqlite":  # it waited for the write lock, then saw it done
