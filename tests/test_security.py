@@ -41,11 +41,12 @@ import re  # noqa: E402
 from datetime import timedelta  # noqa: E402
 from unittest import mock  # noqa: E402
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.accounts.security import (  # noqa: E402
     LoginLock,
+    begin_login_attempt,
     login_locked_until,
     record_login_failure,
 )
@@ -151,6 +152,39 @@ def test_failures_spread_over_more_than_the_window_do_not_lock(app):
         record_login_failure("slow@example.org", f"10.4.0.{step}",
                              now=start + timedelta(minutes=4 * step))
     assert db.session.execute(select(func.count()).select_from(LoginLock)).scalar_one() == 0
+
+
+def test_a_lock_written_while_an_attempt_counts_still_refuses_it(app, organiser):
+    """PostgreSQL reads each statement afresh: the fifth failure's lock can commit between
+    two reads of the sixth attempt, which counts afresh after a lock, so it must also see
+    that lock (on SQLite the sixth attempt holds the write lock and the lock waits)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite serialises the writer")
+    start = now_utc()
+    attempts = [begin_login_attempt("orga@example.org", f"10.5.0.{number}",
+                                    start + timedelta(seconds=number)) for number in range(5)]
+    assert not any(attempt.refused for attempt in attempts)
+    fifth = attempts[-1]
+    other = db.engine.connect()
+    written = []
+
+    def fifth_locks_now(connection, cursor, statement, *args) -> None:
+        """Just before the sixth attempt looks for the last lock to count from, the fifth
+        one's wrong password is done."""
+        if connection is not other and "login_locks.locked_at" in statement and not written:
+            other.execute(LoginLock.__table__.insert().values(
+                scope="account", key=fifth.email_key, locked_at=start + timedelta(seconds=9),
+                until=start + timedelta(minutes=15)))
+            other.commit()
+            written.append(True)
+
+    event.listen(db.engine, "before_cursor_execute", fifth_locks_now)
+    try:
+        sixth = begin_login_attempt("orga@example.org", "10.5.0.6", start + timedelta(seconds=10))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", fifth_locks_now)
+        other.close()
+    assert written and sixth.refused
 
 
 # --- rate limits (Flask-Limiter) -------------------------------------------------------------

@@ -272,11 +272,15 @@ def begin_login_attempt(email: str, ip: str, now: datetime | None = None) -> Log
     (_, email_key), (_, ip_key) = keys
     db.session.commit()
     serialise(*(f"login:{scope}:{key}" for scope, key in keys))
-    locked_until = login_locked_until(email, ip, now)
     failure = LoginFailure(email=email_key, ip=ip_key, at=now)
     db.session.add(failure)
     db.session.flush()
     counts = _failures(email_key, ip_key, now, settings)
+    # Locks are read after the failures: a lock is written after its password check,
+    # outside the serialised step, and counting starts afresh after it. Had the lock
+    # appeared between the two reads (PostgreSQL takes a new snapshot per statement),
+    # the count would have restarted without the lock being seen.
+    locked_until = login_locked_until(email, ip, now)
     if locked_until is not None or max(counts.values()) > settings.limit:
         # Locked, or as many attempts as allowed are being checked right now.
         db.session.delete(failure)
