@@ -290,7 +290,7 @@ def cancel_booking(fields: dict, booking_id: int):
     user = _require_token()
     booking = _visible_booking(booking_id, user)
     booths.cancel(booking, user, now_utc(), reason=(fields or {}).get("reason"))
-    db.session.commit()
+    commit_as_written()
     return booking
 
 
@@ -306,7 +306,7 @@ def accept_offer(booking_id: int):
     user = _company_user()
     booking = _visible_booking(booking_id, user)
     booths.accept_offer(booking, user, now_utc())
-    db.session.commit()
+    commit_as_written()
     return booking
 
 
@@ -320,7 +320,7 @@ def decline_offer(booking_id: int):
     user = _company_user()
     booking = _visible_booking(booking_id, user)
     booths.decline_offer(booking, user, now_utc())
-    db.session.commit()
+    commit_as_written()
     return booking
 
 

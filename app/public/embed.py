@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.calendar.filters import EventFilter, FilterError, filter_message
+from app.feeds.services import data_version
 from app.public.fragments import calendar_choices, fragment_key, upcoming_events
 from app.security import allow_framing
 from app.time import local_today
@@ -55,10 +56,11 @@ def index():
                             max=MAX_LIMIT) if error.field == "limit" else filter_message(error))
             event_filter, limit = EventFilter(), DEFAULT_LIMIT
         today = local_today()
-        key = fragment_key("embed", event_filter, language, today, limit=limit)
+        version = data_version()
+        key = fragment_key("embed", event_filter, language, today, version, limit=limit)
         context = {
             "event_filter": event_filter, "errors": errors, "language": language,
-            "fragment_key": key, "choices": calendar_choices(language),
+            "fragment_key": key, "choices": calendar_choices(language, version),
             "events": (lambda: upcoming_events(event_filter, today, limit)),
             "calendar_url": url_for("calendar.index", **event_filter.to_args()),
         }

@@ -19,7 +19,10 @@ from dataclasses import replace
 from datetime import date
 from typing import NamedTuple
 
-from flask import current_app
+from cachelib import SimpleCache
+from flask import current_app, render_template
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
@@ -28,9 +31,12 @@ from app.calendar.models import Event, Venue
 from app.calendar.services import PUBLIC_STATUSES
 from app.extensions import db
 from app.feeds.services import data_version
+from app.public.structured_data import event_json_ld
 
 # How long a fragment may stay unused in the cache (the version makes it exact anyway).
 FRAGMENT_TTL = 3600
+# Event pages' facts kept per process (a few KB each).
+EVENT_FACTS_KEPT = 2000
 
 
 class Fragment(NamedTuple):
@@ -41,9 +47,9 @@ class Fragment(NamedTuple):
 
 
 def fragment_key(page: str, event_filter: EventFilter, language: str, today: date,
-                 **extra: object) -> Fragment:
-    """The cache key of a rendered list, or "render afresh" where no key is exact."""
-    version = data_version()
+                 version: int | None, **extra: object) -> Fragment:
+    """The cache key of a rendered list, or "render afresh" where no key is exact.
+    ``version``: ``data_version()``, read once per request by the caller."""
     if version is None or event_filter.occupations:
         return Fragment("del", f"{page}:uncached")
     parts = repr((page, sorted(event_filter.to_args().items()), language, today.isoformat(),
@@ -51,13 +57,47 @@ def fragment_key(page: str, event_filter: EventFilter, language: str, today: dat
     return Fragment(FRAGMENT_TTL, f"{page}:{hashlib.sha256(parts.encode()).hexdigest()}")
 
 
+class EventFacts(NamedTuple):
+    """The parts of an event page that only the event's own data shape."""
+
+    json_ld: Markup
+    aside: Markup
+    about: Markup
+
+
+def event_facts(event: Event, language: str) -> EventFacts:
+    """An event page's facts, rendered once per event, language and data version.
+
+    Kept apart from the lists' cache, so that many small pages and a few large lists
+    cannot push each other out. What changes without the data version (exhibitors,
+    class visits, the viewer's own booking) is not part of them.
+    """
+    version = data_version()
+    kept = current_app.extensions.get("messekalender.event_facts")
+    if kept is None:
+        kept = current_app.extensions.setdefault("messekalender.event_facts", SimpleCache(
+            threshold=EVENT_FACTS_KEPT, default_timeout=FRAGMENT_TTL))
+    key = f"{event.id}:{language}:{version}"
+    found = kept.get(key) if version is not None else None
+    if found is None:
+        json_ld = (htmlsafe_json_dumps(event_json_ld(event), dumps=current_app.json.dumps)
+                   if event.is_public else Markup(""))
+        found = EventFacts(
+            json_ld=json_ld,
+            aside=Markup(render_template("calendar/_event_aside.html", event=event,
+                                         district=event.venue.municipality.district)),
+            about=Markup(render_template("calendar/_event_about.html", event=event)))
+        if version is not None:
+            kept.set(key, found)
+    return found
+
+
 _CHOICES_LOCK = threading.Lock()
 
 
-def calendar_choices(language: str) -> FilterChoices:
+def calendar_choices(language: str, version: int | None) -> FilterChoices:
     """The filter form's labels (districts, industries, occupations) for ``language``,
-    read once per data version (they are reference data)."""
-    version = data_version()
+    read once per data ``version`` (they are reference data)."""
     if version is None:
         return filter_choices()
     memo = current_app.extensions.setdefault("messekalender.filter_choices", {})

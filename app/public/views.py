@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.booths import services as booths
 from app.calendar.filters import (
@@ -33,11 +33,11 @@ from app.calendar.filters import (
 from app.calendar.models import Event, Venue
 from app.calendar.services import can_view
 from app.extensions import db
+from app.feeds.services import data_version
 from app.i18n import current_language
-from app.public.fragments import calendar_choices, fragment_key, listed
+from app.public.fragments import calendar_choices, event_facts, fragment_key, listed
 from app.redirects import is_safe_next
 from app.reference.codes import AUDIENCES, EVENT_TYPES
-from app.reference.models import District
 from app.templating import viewer
 from app.time import local_today, now_utc
 from app.visits import services as visits
@@ -80,11 +80,12 @@ def index():
             errors.append(_("Please choose a month like 2027-03."))
         month = month or (event_filter.date_from or today).replace(day=1)
     language = current_language()
+    version = data_version()
     context = {
         "view": view,
         "event_filter": event_filter,
         "filter_args": event_filter.to_args(),
-        "choices": calendar_choices(language),
+        "choices": calendar_choices(language, version),
         "errors": errors,
         "today": today,
         "event_types": EVENT_TYPES,
@@ -92,7 +93,7 @@ def index():
         "month": month,
         # Rendered lists are cached (app.public.fragments): the events are read only
         # when the template renders the list afresh.
-        "fragment": fragment_key(f"calendar-{view}", event_filter, language, today,
+        "fragment": fragment_key(f"calendar-{view}", event_filter, language, today, version,
                                  month=month.isoformat() if month else None),
         "results": ((lambda: _month_context(month, event_filter)) if view == "month"
                     else (lambda: _list_context(event_filter, today))),
@@ -150,32 +151,27 @@ def _month_context(month: date, event_filter: EventFilter) -> dict:
 def event(event_id: int):
     """Everything a school needs to know about one event; drafts stay hidden (404)."""
     found = db.session.execute(
-        select(Event).where(Event.id == event_id).options(  # one event: joined, 3 queries
+        select(Event).where(Event.id == event_id).options(
             joinedload(Event.venue).joinedload(Venue.municipality),
-            joinedload(Event.organisation), selectinload(Event.industries),
-            selectinload(Event.audiences))
+            joinedload(Event.organisation))
     ).scalar_one_or_none()
     if found is None or not can_view(viewer(), found):
         abort(404)
-    district = db.session.get(District, found.venue.district_code)
-    return render_template("calendar/event.html", event=found, district=district,
-                           exhibitors=booth_exhibitors(found), viewer_booking=_own_booking(found),
-                           class_visits=visits.public_offer(found, now_utc()),
-                           booth_rules=booths.allocation_rules(booths.setup_of(found)))
-
-
-def booth_exhibitors(event: Event) -> list:
-    """The confirmed exhibitors of a fair (name and occupations only are shown)."""
-    return booths.exhibitors(event) if booths.takes_exhibitors(event) else []
+    setup = booths.setup_of(found)  # read once: a fair without one would be asked again
+    takes_exhibitors = setup is not None and setup.takes_exhibitors
+    return render_template(
+        "calendar/event.html", event=found, facts=event_facts(found, current_language()),
+        exhibitors=booths.exhibitors(found) if takes_exhibitors else [],
+        viewer_booking=_own_booking(found) if takes_exhibitors else None,
+        class_visits=visits.public_offer(found, now_utc()),
+        booth_rules=booths.allocation_rules(setup))
 
 
 def _own_booking(event: Event):
-    """For a company user: ("book", None) while the fair is bookable, or its active
-    booking; None for everybody else."""
+    """For a company user at a fair that takes exhibitors: its active booking, else
+    "book"; None for everybody else."""
     user = viewer()
     if user is None or user.role != "company" or user.company is None:
-        return None
-    if not booths.takes_exhibitors(event):
         return None
     return booths.active_booking(user.company, event) or "book"
 
