@@ -210,7 +210,7 @@ def cancel(booking: Booking, actor: User, now: datetime, reason: str | None = No
     """Cancel an active booking. Companies cancel their own until registration closes;
     organisers at any time, with a reason the company reads. A freed place goes to the
     head of the waitlist at once."""
-    event = db.session.get(Event, booking.event_id)
+    event = booking.event
     own = is_company_member(actor, booking.company)
     manager = can_manage(actor, event) and not own
     if not (manager or own):
@@ -238,7 +238,7 @@ def cancel(booking: Booking, actor: User, now: datetime, reason: str | None = No
 
 def approve(booking: Booking, actor: User, now: datetime) -> Booking:
     """The organiser confirms a pending booking (its place is already kept for it)."""
-    event = db.session.get(Event, booking.event_id)
+    event = booking.event
     require_manager(actor, event)
     relock_booking(booking)
     if booking.status != "pending":
@@ -255,7 +255,7 @@ def reject(booking: Booking, actor: User, now: datetime, reason: str | None = No
     """The organiser turns down a booking that is not confirmed (pending, offered,
     waitlisted, an application), with a reason the company reads; a freed place is
     passed on to the waitlist."""
-    event = db.session.get(Event, booking.event_id)
+    event = booking.event
     require_manager(actor, event)
     reason = check_reason(reason)
     category = relock_booking(booking)[booking.category_id]
@@ -278,7 +278,7 @@ def move(booking: Booking, target: BoothCategory, actor: User, now: datetime) ->
     place there if one is free, else joins the end of the target's waitlist. The place
     it leaves goes to the head of the old category's waitlist.
     """
-    event = db.session.get(Event, booking.event_id)
+    event = booking.event
     require_manager(actor, event)
     if target.event_id != booking.event_id:
         raise BookingInvalid("validation_failed", str(_l(

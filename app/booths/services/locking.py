@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
@@ -40,6 +40,8 @@ _WAITLIST_LENGTH = (select(func.count()).select_from(Booking)
 _CATEGORIES = BoothCategory.__table__
 _COUNT_PLACE = (update(_CATEGORIES).where(_CATEGORIES.c.id == bindparam("category"))
                 .values(places_taken=_CATEGORIES.c.places_taken + bindparam("delta")))
+# What ``relock_booking`` re-reads of a booking.
+_CHANGEABLE = [*(attribute.key for attribute in inspect(Booking).column_attrs), "occupations"]
 _EXHIBITORS_CHANGED = (update(Event.__table__).where(Event.__table__.c.id == bindparam("event"))
                        .values(updated_at=bindparam("stamp")))
 
@@ -70,12 +72,18 @@ def lock_categories(category_ids: Iterable[int]) -> dict[int, BoothCategory]:
 
 def relock_booking(booking: Booking, extra: Sequence[int] = ()) -> dict[int, BoothCategory]:
     """Lock the booking's category (and ``extra`` ones) and re-read the booking. A move
-    by someone else in between changes its category; then lock again."""
+    by someone else in between changes its category; then lock again.
+
+    Only what can change is re-read (its columns and occupations): its fair and company
+    stay loaded, and its category is the one just locked, so neither the service nor
+    the answer built from the booking asks for them again.
+    """
     for _ in range(3):
         wanted = {booking.category_id, *extra}
         locked = lock_categories(wanted)
-        db.session.refresh(booking)
+        db.session.refresh(booking, _CHANGEABLE)
         if booking.category_id in locked:
+            set_committed_value(booking, "category", locked[booking.category_id])
             return locked
     raise BookingError("busy", str(_l("The booking changed meanwhile. Please try again.")))
 
