@@ -8,7 +8,10 @@ further admins. The rules are those of ``accounts.onboarding`` and ``accounts.se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -74,23 +77,32 @@ def invite():
         del form.organisation_role
     if not form.validate_on_submit():
         return _render(INVALID, form)
-    role = "organiser" if "organisation" in place else "company"
+    return send_invitation(
+        form, lambda: _render(INVALID, form), url_for("accounts.team") + "#invitations",
+        role="organiser" if "organisation" in place else "company", name=form.name.data,
+        language=form.language.data,
+        organisation_role=(form.organisation_role.data if "organisation_role" in form
+                           else "member"), **place)
+
+
+def send_invitation(form, invalid: Callable[[], ResponseReturnValue], back: str, *,
+                    role: str, **details) -> ResponseReturnValue:
+    """Invite ``form.email`` (``details``: name, language, organisation or company …),
+    record it and go ``back``; or show the form again with the errors (shared with the
+    admin pages)."""
     try:
-        invitation = onboarding.invite(
-            form.email.data, role, current_user, now_utc(), name=form.name.data,
-            language=form.language.data,
-            organisation_role=(form.organisation_role.data if "organisation_role" in form
-                               else "member"), **place)
+        invitation = onboarding.invite(form.email.data, role, current_user, now_utc(),
+                                       **details)
     except accounts.AccountError as error:
         db.session.rollback()
         put_errors(form, error)
-        return _render(INVALID, form)
+        return invalid()
     audit("invitation.sent", current_user, f"invitation {invitation.email}",
           ip=client_address(), invitation_id=invitation.id, joins=invitation.joins,
           role=invitation.role)
     db.session.commit()
     flash(_("The invitation to %(email)s is on its way.", email=invitation.email), "success")
-    return redirect(url_for("accounts.team") + "#invitations")
+    return redirect(back)
 
 
 def _own_invitation(invitation_id: int) -> Invitation:

@@ -21,7 +21,7 @@ from app.accounts import onboarding
 from app.accounts import services as accounts
 from app.accounts.models import Company, Invitation, Organisation, User
 from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
-from app.accounts.team_views import invitation_action
+from app.accounts.team_views import invitation_action, send_invitation
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
 from app.calendar.models import Event
 from app.extensions import db
@@ -163,21 +163,11 @@ def users():
     organisation = (db.session.get(Organisation, int(form.organisation.data))
                     if form.organisation.data else None)
     company = db.session.get(Company, int(form.company.data)) if form.company.data else None
-    try:
-        invitation = onboarding.invite(
-            form.email.data, form.role.data, current_user, now_utc(),
-            organisation=organisation, company=company, name=form.name.data or None,
-            organisation_role=form.organisation_role.data, language=form.language.data)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        put_errors(form, error)
-        return _render_users(form, INVALID)
-    audit("invitation.sent", current_user, f"invitation {invitation.email}",
-          ip=client_address(), invitation_id=invitation.id, joins=invitation.joins,
-          role=invitation.role)
-    db.session.commit()
-    flash(_("The invitation to %(email)s is on its way.", email=invitation.email), "success")
-    return redirect(url_for("admin.users") + "#invitations")
+    return send_invitation(
+        form, lambda: _render_users(form, INVALID), url_for("admin.users") + "#invitations",
+        role=form.role.data, organisation=organisation, company=company,
+        name=form.name.data or None, organisation_role=form.organisation_role.data,
+        language=form.language.data)
 
 
 def _invitation(invitation_id: int) -> Invitation:
