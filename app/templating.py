@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pyphen
 from flask import Flask, current_app
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
@@ -33,7 +33,7 @@ def layout_helpers() -> dict:
         "viewer": viewer(),
         "safe_url": safe_url,
         "event_type_label": Labels(EVENT_TYPES),
-        "audience_label": Labels(AUDIENCES),
+        "audience_label": AudienceLabels(AUDIENCES),
         "status_label": Labels(STATUSES),
         "moment": moment,
         "roles": ROLES,
@@ -52,6 +52,36 @@ class Labels:
         if found is None:
             found = self.translated[code] = str(self.labels.get(code, code))
         return found
+
+
+class AudienceLabels(Labels):
+    """Audiences' labels, and the badge of an audience: a pupils audience with its grades
+    ("Schüler:innen (Klasse 8–10)"), also once per request and kind."""
+
+    def __init__(self, labels: dict) -> None:
+        super().__init__(labels)
+        self.badges: dict[tuple, str] = {}
+
+    def badge(self, audience) -> str:
+        key = (audience.code, audience.grade_from, audience.grade_to)
+        found = self.badges.get(key)
+        if found is None:
+            found = self(audience.code)
+            if audience.code == "pupils":
+                found += f" ({grades_text(audience.grade_from, audience.grade_to)})"
+            self.badges[key] = found
+        return found
+
+
+def grades_text(first: int | None, last: int | None) -> str:
+    """A pupils audience's grades; without a range the event is for every grade."""
+    if first and last:
+        return gettext("grades %(first)s–%(last)s", first=first, last=last)
+    if first:
+        return gettext("from grade %(first)s", first=first)
+    if last:
+        return gettext("up to grade %(last)s", last=last)
+    return gettext("all grades")
 
 
 # Words this long get soft hyphens where the language's rules allow a break.

@@ -88,6 +88,8 @@ def test_list_groups_events_by_month(client, make_event):
 
     assert html.index("Februar 2027") < html.index("Februarmesse")
     assert html.index("Februarmesse") < html.index("März 2027") < html.index("Märzmesse")
+    # Each entry's tags are labelled, in both months' lists.
+    assert html.count('<ul class="tags" aria-label="Art und Zielgruppen">') == 2
 
 
 @pytest.mark.parametrize("status", ["draft", "planned"])
@@ -443,3 +445,20 @@ def test_no_query_per_event(client, make_event, url):
     many = count_queries(client, url)
 
     assert many == few
+
+
+def test_list_badges_name_the_grades_of_pupils_audiences(client, make_event):
+    make_event("Messe A", day=date(2027, 3, 1), audiences=("pupils", "teachers"),
+               grade_from=8, grade_to=10)
+    make_event("Messe B", day=date(2027, 3, 2), audiences=("pupils",), grade_from=9)
+    make_event("Messe C", day=date(2027, 3, 3), audiences=("pupils",))
+
+    html = client.get("/?from=2027-01-01").get_data(as_text=True)
+
+    assert "Schülerinnen und Schüler (Klasse 8–10)" in html
+    assert "Schülerinnen und Schüler (ab Klasse 9)" in html
+    assert "Schülerinnen und Schüler (alle Klassen)" in html
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    english = client.get("/?from=2027-01-01").get_data(as_text=True)
+    assert "(grades 8–10)" in english and "(from grade 9)" in english
