@@ -215,19 +215,27 @@ class User_(threading.Thread):
 
 def server_cpu_seconds(master_pid: int) -> float:
     """CPU time (user + system) of gunicorn's workers so far, from /proc (Linux); the
-    figure that does not depend on how busy the rest of the machine is."""
-    total = 0.0
+    figure that does not depend on how busy the rest of the machine is. Workers that
+    have ended (gunicorn replaces a worker after ``max_requests``) count through the
+    master's children's times."""
     ticks = os.sysconf("SC_CLK_TCK")
+    master = _stat(Path("/proc") / str(master_pid))
+    total = (int(master[13]) + int(master[14])) / ticks if master else 0.0  # cutime, cstime
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master_pid:  # field 4: the parent
+        fields = _stat(entry)
+        if fields and int(fields[1]) == master_pid:  # field 4: the parent
             total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
+
+
+def _stat(process: Path) -> list[str] | None:
+    """The fields of /proc/<pid>/stat from the third (state) on; None if it has ended."""
+    try:
+        return (process / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def report(stats: Stats, seconds: float, label: str) -> None:
