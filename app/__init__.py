@@ -107,7 +107,6 @@ def register_blueprints(app: Flask) -> None:
     from app.public.embed import bp as embed_bp
     from app.public.open_data import bp as open_data_bp
     from app.public.seo import bp as seo_bp
-    from app.public.structured_data import bp as structured_data_bp
     from app.public.views import bp as calendar_bp
     from app.visits.manage_views import bp as manage_visits_bp
     from app.visits.teacher_views import bp as visits_bp
@@ -116,7 +115,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(embed_bp)
     app.register_blueprint(open_data_bp)
     app.register_blueprint(seo_bp)
-    app.register_blueprint(structured_data_bp)
     app.register_blueprint(editing_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(company_account_bp)

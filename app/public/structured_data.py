@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from app.calendar.ical import german_labels
@@ -19,8 +19,6 @@ from app.calendar.models import Event, EventChange
 from app.extensions import db
 from app.reference.models import District
 from app.time import to_local
-
-bp = Blueprint("structured_data", __name__)
 
 SCHEMA = "https://schema.org/"
 
@@ -54,10 +52,10 @@ def first_published_start(event: Event) -> datetime | None:
     return None
 
 
-@bp.app_template_global()
 def event_json_ld(event: Event) -> dict:
-    """The event as a schema.org ``Event`` (a dict; the template writes it with ``tojson``,
-    which escapes ``<``, ``>`` and ``&`` so that no text can end the script element)."""
+    """The event as a schema.org ``Event`` (a dict; ``fragments.event_facts`` writes it
+    with ``htmlsafe_json_dumps``, which escapes ``<``, ``>`` and ``&`` so that no text
+    can end the script element)."""
     base = current_app.config["BASE_URL"].rstrip("/")
     page = base + url_for("calendar.event", event_id=event.id)
     labels = german_labels()
