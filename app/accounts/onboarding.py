@@ -19,7 +19,7 @@ from app.accounts import links
 from app.accounts import services as accounts
 from app.accounts.models import Company, Invitation, Organisation, User
 from app.extensions import db
-from app.reference.codes import LANGUAGES, ORGANISATION_ROLES, ROLES
+from app.reference.codes import LANGUAGES, ORGANISATION_ROLES
 
 AccountError = accounts.AccountError
 
@@ -125,12 +125,7 @@ def invite(email: str, role: str, actor: User | None, now: datetime, *,
     elif (actor is None or actor.is_admin or provisioning) and accounts.find_user(email):
         # Only admins (and the command line) learn that an address has an account.
         errors.append(("email", str(_l("A user with this e-mail address exists already."))))
-    if role not in ROLES:
-        errors.append(("role", str(_l("Unknown role."))))
-    if role == "organiser" and organisation is None:
-        errors.append(("organisation", str(_l("An organiser belongs to an organisation."))))
-    if role == "company" and company is None:
-        errors.append(("company", str(_l("A company user belongs to a company."))))
+    errors += accounts.role_errors(role, organisation, company)
     if organisation_role not in ORGANISATION_ROLES:
         errors.append(("organisation_role", str(_l("Unknown role."))))
     if errors:

@@ -98,6 +98,19 @@ def generate_password() -> str:
     return password
 
 
+def role_errors(role: str, organisation: Organisation | None,
+                company: Company | None) -> list[tuple[str, str]]:
+    """A role exists, and organisers and company users belong somewhere."""
+    errors = []
+    if role not in ROLES:
+        errors.append(("role", str(_l("Unknown role."))))
+    if role == "organiser" and organisation is None:
+        errors.append(("organisation", str(_l("An organiser belongs to an organisation."))))
+    if role == "company" and company is None:
+        errors.append(("company", str(_l("A company user belongs to a company."))))
+    return errors
+
+
 def create_user(
     email: str,
     role: str,
@@ -115,12 +128,7 @@ def create_user(
         errors.append(("email", str(_l("Please enter a valid e-mail address."))))
     elif find_user(email):
         errors.append(("email", str(_l("A user with this e-mail address exists already."))))
-    if role not in ROLES:
-        errors.append(("role", str(_l("Unknown role."))))
-    if role == "organiser" and organisation is None:
-        errors.append(("organisation", str(_l("An organiser belongs to an organisation."))))
-    if role == "company" and company is None:
-        errors.append(("company", str(_l("A company user belongs to a company."))))
+    errors += role_errors(role, organisation, company)
     generated = None
     if password is None:
         password = generated = generate_password()

@@ -194,19 +194,25 @@ def member_active(user_id: int):
     member = _member(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    return switch_active(member, url_for("accounts.team"))
+
+
+def switch_active(user: User, back: str):
+    """Activate or deactivate ``user`` as the form asks, record it and go ``back``
+    (shared with the admin pages)."""
     active = request.form.get("active") == "1"
     try:
-        accounts.set_active(member, active, current_user)
+        accounts.set_active(user, active, current_user)
     except accounts.AccountError as error:
         db.session.rollback()
         for _field, message in error.errors:
             flash(message, "error")
-        return redirect(url_for("accounts.team"))
+        return redirect(back)
     audit("user.activated" if active else "user.deactivated", current_user,
-          user_target(member), ip=client_address())
+          user_target(user), ip=client_address())
     db.session.commit()
     if active:
-        flash(_("%(email)s can log in again.", email=member.email), "success")
+        flash(_("%(email)s can log in again.", email=user.email), "success")
     else:
-        flash(_("%(email)s is deactivated.", email=member.email), "success")
-    return redirect(url_for("accounts.team"))
+        flash(_("%(email)s is deactivated.", email=user.email), "success")
+    return redirect(back)

@@ -21,7 +21,7 @@ from app.accounts import onboarding
 from app.accounts import services as accounts
 from app.accounts.models import Company, Invitation, Organisation, User
 from app.accounts.security import ACTIONS, audit, audit_entries, describe, user_target
-from app.accounts.team_views import invitation_action, send_invitation
+from app.accounts.team_views import invitation_action, send_invitation, switch_active
 from app.admin.forms import ConfirmForm, OrganisationForm, UserForm
 from app.calendar.models import Event
 from app.extensions import db
@@ -194,25 +194,9 @@ def set_active(user_id: int):
     """Activate or deactivate a user (a deactivated user can neither log in nor use tokens;
     every session of theirs ends at once)."""
     user = db.get_or_404(User, user_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    active = request.form.get("active") == "1"
-    try:
-        accounts.set_active(user, active, current_user)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        for _field, message in error.errors:
-            flash(message, "error")
-        return redirect(url_for("admin.users"))
-    audit("user.activated" if active else "user.deactivated", current_user, user_target(user),
-          ip=client_address())
-    db.session.commit()
-    if active:
-        flash(_("%(email)s can log in again.", email=user.email), "success")
-    else:
-        flash(_("%(email)s is deactivated.", email=user.email), "success")
-    return redirect(url_for("admin.users"))
+    return switch_active(user, url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/password")

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.booths import services as booths
 from app.booths.labels import labels
 from app.booths.models import BoothCategory
-from app.calendar import services as calendar
 from app.calendar.models import Event
+from app.calendar.pages import event_to_change
 from app.extensions import db
 from app.reference.models import Industry
 
@@ -36,12 +36,7 @@ def managed_event(event_id: int) -> Event:
     403 when they see it but belong to another organisation."""
     if not (current_user.is_organiser or current_user.is_admin):
         abort(403)
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    if not booths.can_manage(current_user, event):
-        abort(403)
-    return event
+    return event_to_change(event_id, booths.can_manage)
 
 
 def event_category(event: Event, category_id: int) -> BoothCategory:

@@ -12,6 +12,7 @@ from flask_login import current_user
 from app.accounts.auth import require_organiser
 from app.calendar import services as calendar
 from app.calendar.models import Event
+from app.calendar.pages import event_to_change
 from app.clashes import board as clash_board
 from app.clashes import check as clash_check
 from app.errors import DomainError
@@ -82,12 +83,7 @@ def labels() -> dict:
 
 def editable_event(event_id: int) -> Event:
     """The event if the user may change it: 404 when they may not even see it, else 403."""
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    if not calendar.can_edit(current_user, event):
-        abort(403)
-    return event
+    return event_to_change(event_id, calendar.can_edit)
 
 
 @bp.get("/")

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.calendar import services as calendar
 from app.calendar.models import Event
+from app.calendar.pages import event_to_change
 from app.extensions import db
 from app.forms import put_errors
 from app.spreadsheets import CSV_TYPE, XLSX_TYPE
@@ -45,12 +45,7 @@ def managed_event(event_id: int) -> Event:
     403 when they see it but belong to another organisation."""
     if not (current_user.is_organiser or current_user.is_admin):
         abort(403)
-    event = db.get_or_404(Event, event_id)
-    if not calendar.can_view(current_user, event):
-        abort(404)
-    if not visits.can_manage(current_user, event):
-        abort(403)
-    return event
+    return event_to_change(event_id, visits.can_manage)
 
 
 def _split(value: datetime) -> tuple:
