@@ -31,18 +31,24 @@ def outcome(errors: list[str]) -> list[str]:
     return sorted("conflict" if "VersionConflict" in error else error for error in errors)
 
 
+def retitle(event_id: int, user_id: int, number: int, now, version: int | None = None) -> int:
+    """One racer: save the event with the title "Titel <number>" (checked against
+    ``version`` when given)."""
+    event = db.session.get(Event, event_id)
+    data = calendar.event_data(event)
+    data.title = f"Titel {number}"
+    operations.update_event(event, db.session.get(User, user_id), data, now=now,
+                            version=version)
+    return number
+
+
 def test_racing_event_saves_exactly_one_wins(app, make_event, organiser):
     event = make_event("Ausbildungsmesse Siegen", organisation=organiser.organisation)
     event_id, user_id = event.id, organiser.id
     now = now_utc()
 
     def save(number: int):
-        event = db.session.get(Event, event_id)
-        data = calendar.event_data(event)
-        data.title = f"Titel {number}"
-        operations.update_event(event, db.session.get(User, user_id), data, now=now,
-                                version=1)
-        return number
+        return retitle(event_id, user_id, number, now, version=1)
 
     results, errors = race(app, [(number,) for number in range(RACERS)], save)
     assert len(results) == 1, errors
@@ -61,11 +67,7 @@ def test_racing_saves_without_a_version_all_count(app, make_event, organiser):
     now = now_utc()
 
     def save(number: int):
-        event = db.session.get(Event, event_id)
-        data = calendar.event_data(event)
-        data.title = f"Titel {number}"
-        operations.update_event(event, db.session.get(User, user_id), data, now=now)
-        return number
+        return retitle(event_id, user_id, number, now)
 
     results, errors = race(app, [(number,) for number in range(RACERS)], save)
     if errors:  # SQLite may refuse a racing writer outright; never silently
