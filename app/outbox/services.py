@@ -39,7 +39,7 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, delete, func, or_, select, update
+from sqlalchemy import Select, TextClause, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import signals
@@ -74,12 +74,11 @@ def queue(key: str, recipient: str, subject: str, body: str, now: datetime, *,
     nothing typed by a user can add a header line.
     """
     _check_headers(headers)
-    statement = _insert().values(
-        key=key[:200], recipient=recipient, language=language, subject=one_line(subject)[:300],
-        body=body, attachment_name=attachment_name, attachment=attachment, created_at=now,
-        attempts=0, next_attempt_at=now, headers=headers or None,
-    ).on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
-    return db.session.execute(statement).first() is not None
+    row = {"key": key[:200], "recipient": recipient, "language": language,
+           "subject": one_line(subject)[:300], "body": body, "attachment_name": attachment_name,
+           "attachment": attachment, "created_at": now, "attempts": 0, "next_attempt_at": now,
+           "headers": headers or None}
+    return db.session.execute(_INSERT_RENDERED, row).first() is not None
 
 
 @dataclass(frozen=True)
@@ -122,12 +121,26 @@ def _insert():
         OutboxMessage.__table__)
 
 
-# The templated insert of each dialect, built once (its cache key is kept).
-_TEMPLATED = {
-    name: module.insert(OutboxMessage.__table__)
-    .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.__table__.c.id)
-    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+def _insert_new_row(*columns: str) -> TextClause:
+    """``INSERT … ON CONFLICT (key) DO NOTHING RETURNING id`` of one row, written once for
+    both databases. SQLAlchemy gives its dialects' ON CONFLICT inserts no cache key, so
+    it would compile them anew for every message (about 0.3 ms, on a booking day under
+    the category's lock); a text statement with typed parameters is compiled once."""
+    table = OutboxMessage.__table__
+    return text(
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + name for name in columns)}) "
+        "ON CONFLICT (key) DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns)
+                 ).columns(table.c.id)
+
+
+_INSERT_RENDERED = _insert_new_row(
+    "key", "recipient", "language", "subject", "body", "attachment_name", "attachment",
+    "created_at", "attempts", "next_attempt_at", "headers")
+_INSERT_TEMPLATED = _insert_new_row(
+    "key", "recipient", "language", "template", "params", "created_at", "attempts",
+    "next_attempt_at")
 
 
 def queue_template(key: str, recipients: list[Recipient], template: str, params: dict,
@@ -141,7 +154,10 @@ def queue_template(key: str, recipients: list[Recipient], template: str, params:
              "language": recipient.language, "template": template, "params": params,
              "created_at": now, "attempts": 0, "next_attempt_at": now}
             for recipient in recipients]
-    statement = _TEMPLATED[db.session.get_bind().dialect.name]
+    if len(rows) == 1:  # most bookings: a company with one user
+        return len(db.session.execute(_INSERT_TEMPLATED, rows[0]).all())
+    statement = _insert().on_conflict_do_nothing(index_elements=["key"]).returning(
+        OutboxMessage.__table__.c.id)
     return len(db.session.execute(statement, rows).all())
 
 

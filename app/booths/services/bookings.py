@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import Company, User
 from app.accounts.recipients import company_recipients
@@ -55,7 +54,11 @@ from app.time import as_utc, now_utc
 REJECTABLE = ("pending", "offered", "waitlisted", "applied")
 
 # Built once (SQLAlchemy keeps its cache key): the booking path runs it.
-_INSERT_BOOKING = insert(Booking.__table__).returning(*Booking.__table__.columns)
+_BOOKING_COLUMNS = Booking.__table__.columns
+_INSERT_BOOKING = insert(Booking.__table__).returning(Booking.id, Booking.waitlist_position)
+_INSERT_WAITLISTED = _INSERT_BOOKING.values(waitlist_position=select(func.count() + 1).where(
+    Booking.category_id == bindparam("waitlist_of"),
+    Booking.status == "waitlisted").scalar_subquery())
 
 
 def book(company: Company, category: BoothCategory, details: BookingDetails, actor: User,
@@ -64,9 +67,10 @@ def book(company: Company, category: BoothCategory, details: BookingDetails, act
     approval) while places are free, else ``waitlisted`` at the end of the waitlist.
 
     Only the company's own users book for it, only while registration is open, and only
-    once per fair. Everything that needs no lock (the rules, the mail's recipients) is
-    done before the category's lock is taken; under it: the count, the booking, the
-    counter and the outbox row — a handful of statements and no rendering.
+    once per fair. Everything that needs no lock (the rules, the mail's recipients, the
+    booking's fields) is done before the category's lock is taken; under it: the count,
+    the booking, the counter and the outbox row — a handful of statements and no
+    rendering.
     """
     if not is_company_member(actor, company):
         raise BookingDenied(str(_l("You can only book for your own company.")))
@@ -75,12 +79,13 @@ def book(company: Company, category: BoothCategory, details: BookingDetails, act
     setup = setup_of(event)
     check_window(setup, event, now)
     recipients = company_recipients(company)
+    booking = _new_booking(company, category, details, occupations, actor, now)
     category = lock_categories([category.id]).get(category.id)
     if category is None:
         raise BookingInvalid("validation_failed", str(_l("Unknown booth category.")),
                              "category_id")
-    return _create(company, category, setup, details, occupations, actor, now,
-                   by_hand=False, recipients=recipients)
+    return _store(booking, category, setup, actor, now, by_hand=False,
+                  recipients=recipients)
 
 
 def add_by_hand(company: Company, category: BoothCategory, details: BookingDetails,
@@ -89,32 +94,38 @@ def add_by_hand(company: Company, category: BoothCategory, details: BookingDetai
     registration window: confirmed while places are free, else waitlisted."""
     event = db.session.get(Event, category.event_id)
     require_manager(actor, event)
-    occupations = _check_details(details)
+    booking = _new_booking(company, category, details, _check_details(details), actor, now)
     category = lock_categories([category.id])[category.id]
     setup = setup_of(event)
     if setup is None or not setup.takes_exhibitors:
         raise BookingError("no_exhibitors", str(_l("This fair does not take exhibitors.")))
     if event.status == "cancelled":
         raise BookingError("not_bookable", str(_l("This fair is cancelled.")))
-    return _create(company, category, setup, details, occupations, actor, now, by_hand=True)
+    return _store(booking, category, setup, actor, now, by_hand=True)
 
 
-def _create(company: Company, category: BoothCategory, setup: BoothSetup,
-            details: BookingDetails, occupations: list[Occupation], actor: User,
-            now: datetime, *, by_hand: bool, recipients: list | None = None) -> Booking:
-    """Insert the booking (the caller holds the category's lock). A second active
-    booking of the company for the fair is refused by the partial unique index."""
-    booking = Booking(
+def _new_booking(company: Company, category: BoothCategory, details: BookingDetails,
+                 occupations: list[Occupation], actor: User, now: datetime) -> Booking:
+    """The booking's fields, every column set (none is loaded later), before the lock;
+    ``_store`` decides its status under the lock."""
+    return Booking(
         company=company, company_id=company.id, category=category,
-        category_id=category.id, event_id=category.event_id, waitlist_position=None,
-        staff_count=details.staff_count, power_needs=details.power_needs.strip(),
-        remarks=details.remarks.strip(), occupations=occupations, created_at=now,
-        created_by_id=actor.id, decided_at=None, decided_by_id=None, cancelled_at=None,
-        cancelled_by_id=None, reminded_at=None, reason=None, offer_expires_at=None,
-        offer_reminded_at=None, stand=None, draw_position=None,
-        invoice_address=details.invoice_address.strip(),
+        category_id=category.id, event_id=category.event_id, status=None,
+        waitlist_position=None, staff_count=details.staff_count,
+        power_needs=details.power_needs.strip(), remarks=details.remarks.strip(),
+        occupations=occupations, created_at=now, created_by_id=actor.id, decided_at=None,
+        decided_by_id=None, cancelled_at=None, cancelled_by_id=None, reminded_at=None,
+        reason=None, offer_expires_at=None, offer_reminded_at=None, stand=None,
+        draw_position=None, invoice_address=details.invoice_address.strip(),
         order_number=details.order_number.strip(),
     )
+
+
+def _store(booking: Booking, category: BoothCategory, setup: BoothSetup, actor: User,
+           now: datetime, *, by_hand: bool, recipients: list | None = None) -> Booking:
+    """Give the new booking its status and insert it (the caller holds the category's
+    lock, the locked ``category`` is the booking's). A second active booking of the
+    company for the fair is refused by the partial unique index."""
     place = category.places_taken < category.capacity
     if setup.is_lottery and setup.allocated_at is None and not by_hand:
         # An application: the allocation at the window's close decides (``allocation``).
@@ -125,8 +136,7 @@ def _create(company: Company, category: BoothCategory, setup: BoothSetup,
         if by_hand:
             booking.decided_at, booking.decided_by_id = now, actor.id
     else:
-        booking.status = "waitlisted"
-        booking.waitlist_position = waitlist_length(category) + 1
+        booking.status = "waitlisted"  # at the end of the waitlist (``_insert``)
     try:
         _insert(booking)
     except IntegrityError as error:
@@ -135,7 +145,7 @@ def _create(company: Company, category: BoothCategory, setup: BoothSetup,
         if not _one_per_fair(error):
             raise
         raise BookingError("already_booked", str(_l(
-            "%(company)s already has a booking for this fair.", company=company.name))) \
+            "%(company)s already has a booking for this fair.", company=booking.company.name))) \
             from error
     if place:
         count_place(category, +1)
@@ -154,20 +164,25 @@ def _one_per_fair(error: IntegrityError) -> bool:
 
 
 def _insert(booking: Booking) -> None:
-    """Insert a new booking with one statement that returns the whole row, and make the
-    object persistent as if it had been loaded: the ORM's flush would cost as much CPU
-    as the rest of a booking, and this runs under the category's lock."""
-    table = Booking.__table__
-    values = {column.key: booking.__dict__[column.key] for column in table.columns
+    """Insert a new booking with one statement that returns its id, and make the object
+    persistent as if it had been loaded (every column is set): the ORM's flush would
+    cost as much CPU as the rest of a booking, and this runs under the category's lock.
+    A waitlisted booking's statement counts its position at the end of the waitlist
+    itself (under the lock, so no other booking can take it)."""
+    waitlisted = booking.status == "waitlisted"
+    values = {column.key: booking.__dict__[column.key] for column in _BOOKING_COLUMNS
               if column.key in booking.__dict__}
-    row = db.session.execute(_INSERT_BOOKING, values).one()
-    for key, value in row._mapping.items():
-        set_committed_value(booking, key, value)
+    if waitlisted:
+        del values["waitlist_position"]
+        values["waitlist_of"] = booking.category_id
+    row = db.session.execute(_INSERT_WAITLISTED if waitlisted else _INSERT_BOOKING,
+                             values).one()
+    booking.id, booking.waitlist_position = row.id, row.waitlist_position
     if booking.occupations:
         db.session.execute(booking_occupations.insert(), [
             {"booking_id": booking.id, "occupation_id": occupation.id}
             for occupation in booking.occupations])
-    make_transient_to_detached(booking)
+    make_transient_to_detached(booking)  # forgets the history: nothing left to flush
     db.session.add(booking)
 
 
