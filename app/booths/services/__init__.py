@@ -30,9 +30,11 @@ without gaps or repeats", under any number of web workers, on SQLite and Postgre
     lock never wait for it.)
 * The lock is held as briefly as possible (the booking rush, see ``bench/bookings.py``):
   everything that needs no lock — the rules, the fair and its set-up, the mail's
-  recipients — is read before it; under it come the counts, the booking, the counter
-  and one outbox row with the facts of the change (mails are rendered after the commit,
-  ``notifications``); the statements of that path are built once. Its commit does not
+  recipients, the new booking's fields — is done before it; under it come the counts,
+  the booking (a waitlisted one counts its position in its own INSERT), the counter and
+  one outbox row with the facts of the change (mails are rendered after the commit,
+  ``notifications``); the statements of that path are built once and compiled once
+  (``outbox.services`` explains why its insert is a text). Its commit does not
   wait for the disk (PostgreSQL: ``synchronous_commit`` off for the transactions that
   take the lock; SQLite: WAL with ``synchronous=NORMAL``): a crash of the database
   server may lose the last fraction of a second of booking changes, never consistency.
