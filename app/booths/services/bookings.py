@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -19,6 +19,7 @@ from app.booths.services.locking import (
     count_place,
     exhibitors_changed,
     fill_places,
+    last_waitlist_position,
     leave,
     lock_categories,
     relock_booking,
@@ -56,9 +57,8 @@ REJECTABLE = ("pending", "offered", "waitlisted", "applied")
 # Built once (SQLAlchemy keeps its cache key): the booking path runs it.
 _BOOKING_COLUMNS = Booking.__table__.columns
 _INSERT_BOOKING = insert(Booking.__table__).returning(Booking.id, Booking.waitlist_position)
-_INSERT_WAITLISTED = _INSERT_BOOKING.values(waitlist_position=select(func.count() + 1).where(
-    Booking.category_id == bindparam("waitlist_of"),
-    Booking.status == "waitlisted").scalar_subquery())
+_INSERT_WAITLISTED = _INSERT_BOOKING.values(
+    waitlist_position=last_waitlist_position(bindparam("waitlist_of")) + 1)
 
 
 def book(company: Company, category: BoothCategory, details: BookingDetails, actor: User,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
@@ -34,9 +34,17 @@ _LOCK = (select(BoothCategory.id, BoothCategory.places_taken, BoothCategory.capa
 # the same promise SQLite gives here in WAL mode with ``synchronous=NORMAL``.
 _LOCK_POSTGRESQL = _LOCK.add_columns(
     func.set_config("synchronous_commit", "off", True).label("commit_mode"))
-_WAITLIST_LENGTH = (select(func.count()).select_from(Booking)
-                    .where(Booking.category_id == bindparam("category"),
-                           Booking.status == "waitlisted"))
+
+
+def last_waitlist_position(category_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The category's last waitlist position, 0 without a waitlist. Positions run 1..n
+    without gaps (kept so under the lock), so this is the waitlist's length, read from
+    the end of the unique index on (category, position) instead of counting n rows."""
+    return (select(func.coalesce(func.max(Booking.waitlist_position), 0))
+            .where(Booking.category_id == category_id).scalar_subquery())
+
+
+_WAITLIST_LENGTH = select(last_waitlist_position(bindparam("category")))
 _CATEGORIES = BoothCategory.__table__
 _COUNT_PLACE = (update(_CATEGORIES).where(_CATEGORIES.c.id == bindparam("category"))
                 .values(places_taken=_CATEGORIES.c.places_taken + bindparam("delta")))
