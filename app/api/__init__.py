@@ -1,4 +1,7 @@
-"""The JSON API under /api/v1/ (flask-smorest generates the OpenAPI document)."""
+"""The JSON API under /api/v1/ (flask-smorest generates the OpenAPI document).
+
+``@blp.arguments`` is given schema instances, not classes: webargs would build a new
+schema from a class on every request (our schemas keep no state between calls)."""
 
 from __future__ import annotations
 

@@ -208,7 +208,7 @@ def list_categories(event_id: int):
 
 
 @booth_events_blp.get("/<int:event_id>/bookings")
-@booth_events_blp.arguments(EventBookingArgsSchema, location="query", as_kwargs=True)
+@booth_events_blp.arguments(EventBookingArgsSchema(), location="query", as_kwargs=True)
 @booth_events_blp.response(200, BookingListSchema)
 @documented_errors(booth_events_blp, 401, 403, 404, 422)
 @booth_events_blp.doc(security=TOKEN)
@@ -227,7 +227,7 @@ def list_event_bookings(event_id: int, status: list[str] | None = None):
 
 
 @bookings_blp.post("")
-@bookings_blp.arguments(BookingCreateSchema)
+@bookings_blp.arguments(BookingCreateSchema())
 @bookings_blp.response(201, BookingSchema)
 @documented_errors(bookings_blp, 400, 401, 403, 409, 413, 415, 422)
 @bookings_blp.doc(security=TOKEN)
@@ -277,7 +277,7 @@ def get_booking(booking_id: int):
 
 
 @bookings_blp.post("/<int:booking_id>/cancel")
-@bookings_blp.arguments(CancelSchema, required=False)
+@bookings_blp.arguments(CancelSchema(), required=False)
 @bookings_blp.response(200, BookingSchema)
 @documented_errors(bookings_blp, 400, 401, 403, 404, 409, 413, 415, 422)
 @bookings_blp.doc(security=TOKEN)

@@ -157,7 +157,7 @@ def organiser() -> User:
 
 
 @blp.get("")
-@blp.arguments(ClashListArgsSchema, location="query", as_kwargs=True)
+@blp.arguments(ClashListArgsSchema(), location="query", as_kwargs=True)
 @blp.response(200, ClashListSchema)
 @documented_errors(blp, 401, 403, 422)
 @blp.doc(security=TOKEN)
@@ -178,7 +178,7 @@ def list_clashes(page: int, per_page: int, include_gone: bool, status=None, seve
 
 
 @blp.post("/check")
-@blp.arguments(CheckInputSchema, description="The event as you would create it.")
+@blp.arguments(CheckInputSchema(), description="The event as you would create it.")
 @blp.response(200, CheckResultSchema)
 @documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)
@@ -221,7 +221,7 @@ def check(fields_: dict):
 
 
 @blp.post("/<int:clash_id>/accept")
-@blp.arguments(AcceptInputSchema)
+@blp.arguments(AcceptInputSchema())
 @blp.response(200, ClashSchema)
 @documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)
@@ -236,7 +236,7 @@ def accept(fields_: dict, clash_id: int):
 
 
 @blp.post("/<int:clash_id>/resolve")
-@blp.arguments(ResolveInputSchema, required=False)
+@blp.arguments(ResolveInputSchema(), required=False)
 @blp.response(200, ClashSchema)
 @documented_errors(blp, 400, 401, 403, 404, 413, 415, 422)
 @blp.doc(security=TOKEN)

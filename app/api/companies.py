@@ -98,7 +98,7 @@ class CompanyCreateSchema(ma.Schema):
 
 
 @blp.post("")
-@blp.arguments(CompanyCreateSchema)
+@blp.arguments(CompanyCreateSchema())
 @blp.response(201, CompanyCreatedSchema)
 @documented_errors(blp, 400, 401, 403, 413, 415, 422)
 @blp.doc(security=TOKEN)

@@ -68,7 +68,7 @@ HARD_CLASH = 409
 
 
 @blp.get("")
-@blp.arguments(EventListArgsSchema, location="query", as_kwargs=True)
+@blp.arguments(EventListArgsSchema(), location="query", as_kwargs=True)
 @blp.response(200, EventListSchema)
 @documented_errors(blp, *READ_ERRORS)
 @blp.doc(security=OPTIONAL_TOKEN)
@@ -110,7 +110,7 @@ def get_event(event_id: int):
 
 
 @blp.post("")
-@blp.arguments(EventCreateSchema, description=CREATE_HELP)
+@blp.arguments(EventCreateSchema(), description=CREATE_HELP)
 @blp.response(201, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, 400, 401, 403, 409, 413, 415, 422)
 @blp.doc(security=TOKEN)
@@ -136,7 +136,7 @@ def create_event(fields: dict):
 
 
 @blp.patch("/<int:event_id>")
-@blp.arguments(EventPatchSchema, description=PATCH_HELP)
+@blp.arguments(EventPatchSchema(), description=PATCH_HELP)
 @blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN, parameters=[IF_MATCH])
@@ -161,7 +161,7 @@ def update_event(fields: dict, event_id: int):
 
 
 @blp.post("/<int:event_id>/status")
-@blp.arguments(StatusInputSchema)
+@blp.arguments(StatusInputSchema())
 @blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS, HARD_CLASH)
 @blp.doc(security=TOKEN, parameters=[IF_MATCH])
@@ -186,7 +186,7 @@ def change_status(fields: dict, event_id: int):
 
 
 @blp.post("/<int:event_id>/cancel")
-@blp.arguments(CancelInputSchema, required=False)
+@blp.arguments(CancelInputSchema(), required=False)
 @blp.response(200, EventSchema, headers=ETAG_HEADER)
 @documented_errors(blp, *WRITE_ERRORS)
 @blp.doc(security=TOKEN, parameters=[IF_MATCH])

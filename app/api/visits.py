@@ -227,7 +227,7 @@ def _dumped(slot: VisitSlot, waiting: dict[int, int]) -> dict:
 
 
 @visit_events_blp.post("/<int:event_id>/visit-slots")
-@visit_events_blp.arguments(VisitSlotCreateSchema)
+@visit_events_blp.arguments(VisitSlotCreateSchema())
 @visit_events_blp.response(201, VisitSlotSchema)
 @documented_errors(visit_events_blp, 400, 401, 403, 404, 413, 415, 422)
 @visit_events_blp.doc(security=TOKEN)
@@ -249,7 +249,7 @@ def create_slot(fields: dict, event_id: int):
 
 
 @visit_events_blp.put("/<int:event_id>/visit-registration")
-@visit_events_blp.arguments(VisitRegistrationInputSchema)
+@visit_events_blp.arguments(VisitRegistrationInputSchema())
 @visit_events_blp.response(200, VisitRegistrationSchema)
 @documented_errors(visit_events_blp, 400, 401, 403, 404, 413, 415, 422)
 @visit_events_blp.doc(security=TOKEN)
@@ -270,7 +270,7 @@ def set_registration(fields: dict, event_id: int):
 
 
 @visit_events_blp.get("/<int:event_id>/class-visits")
-@visit_events_blp.arguments(ClassVisitArgsSchema, location="query", as_kwargs=True)
+@visit_events_blp.arguments(ClassVisitArgsSchema(), location="query", as_kwargs=True)
 @visit_events_blp.response(200, ClassVisitListSchema)
 @documented_errors(visit_events_blp, 401, 403, 404, 422)
 @visit_events_blp.doc(security=TOKEN)
@@ -287,7 +287,7 @@ def list_classes(event_id: int, status: list[str] | None = None):
 
 
 @visit_slots_blp.patch("/<int:slot_id>")
-@visit_slots_blp.arguments(VisitSlotUpdateSchema)
+@visit_slots_blp.arguments(VisitSlotUpdateSchema())
 @visit_slots_blp.response(200, VisitSlotSchema)
 @documented_errors(visit_slots_blp, 400, 401, 403, 404, 413, 415, 422)
 @visit_slots_blp.doc(security=TOKEN)
