@@ -31,16 +31,28 @@ CROSS = "CROSS"  # the industry code of cross-industry events
 _AUDIENCE_ORDER = {code: index for index, code in enumerate(AUDIENCES)}
 
 
+class _Text(icalendar.vText):
+    """``vText`` escaped by RFC 5545 3.3.11 alone. icalendar's own escaping first turns a
+    backslash followed by "N" into a line break (its shorthand for authors), so a stored
+    "Halle\\Nord" would reach calendars as two lines; stored text means what it says."""
+
+    def to_ical(self) -> bytes:
+        escaped = (self.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+                   .replace("\n", "\\n"))
+        return escaped.encode(self.encoding)
+
+
 def text(value: str | None, *, multiline: bool = False) -> icalendar.vText:
     """A TEXT value (RFC 5545 3.3.11) that is safe whatever is stored.
 
     Single-line values lose their control characters and line breaks (``one_line``);
-    multi-line ones keep their lines (``lines``), escaped as ``\\n`` by ``vText``, which also
-    escapes commas, semicolons and backslashes. Passing a ``vText`` also keeps
-    ``icalendar`` from writing non-standard properties (``NAME``, ``X-WR-CALNAME``,
-    ``X-WR-CALDESC``, which default to TEXT by RFC 5545 3.8.8.2) unescaped.
+    multi-line ones keep their lines (``lines``, which leaves only ``\\n``), escaped as
+    ``\\n``; commas, semicolons and backslashes are escaped too (``_Text``). Passing a
+    ``vText`` also keeps ``icalendar`` from writing non-standard properties (``NAME``,
+    ``X-WR-CALNAME``, ``X-WR-CALDESC``, which default to TEXT by RFC 5545 3.8.8.2)
+    unescaped.
     """
-    return icalendar.vText(lines(value) if multiline else one_line(value))
+    return _Text(lines(value) if multiline else one_line(value))
 
 
 def build_calendar(
